@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+// Route registration of each API area. Handlers map HTTP to library calls and nothing else.
+#pragma once
+
+#include "router.hpp"
+#include "services.hpp"
+
+namespace schedulerd {
+
+/// /api/v1/scheduler/job-configs... and /api/v1/scheduler/jobs...
+void register_scheduler_routes(router& r, services& s);
+
+}  // namespace schedulerd
