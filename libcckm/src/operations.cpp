@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+// Registration of the five reference operations: name, params block, validator, handler.
 #include <cckm/operations.hpp>
+
+#include "operations_handlers.hpp"
+#include "operations_params.hpp"
+
+#include <string>
 
 namespace cckm {
 
@@ -7,6 +13,35 @@ namespace {
 constexpr std::string_view names[] = {"aws", "AzureCloud", "gcp", "oci", "sfdc", "sap"};
 }  // namespace
 
-std::span<std::string_view const> cloud_names() noexcept { return names; }
+std::span<std::string_view const> cloud_names() noexcept {
+    return names;
+}
+
+scheduler::result<void> register_operations(scheduler::operation_registry& registry) {
+    struct entry {
+        std::string_view name;
+        std::string_view params_field;
+        scheduler::params_validator validate;
+        scheduler::operation_handler run;
+    };
+    entry const entries[] = {
+        {"cckm_key_rotation", params::key_rotation_field, params::validate_key_rotation,
+         handlers::run_key_rotation},
+        {"cckm_synchronization", params::synchronization_field, params::validate_synchronization,
+         handlers::run_synchronization},
+        {"cckm_xks_credential_rotation", params::xks_rotation_field, params::validate_xks_rotation,
+         handlers::run_xks_rotation},
+        {"database_backup", params::database_backup_field, params::validate_database_backup,
+         handlers::run_database_backup},
+        {"user_password_expiry_notification", params::password_expiry_field,
+         params::validate_password_expiry, handlers::run_password_expiry},
+    };
+    for (auto const& e : entries) {
+        scheduler::operation_info op{std::string(e.name), std::string(e.params_field), e.validate,
+                                     e.run};
+        if (auto r = registry.add(std::move(op)); !r) return r;
+    }
+    return {};
+}
 
 }  // namespace cckm

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+// The handlers of the five reference operations, one function each, so that the real work
+// (cloud providers, the store backup, the notifier) replaces one function at a time.
+#pragma once
+
+#include <scheduler/operation.hpp>
+
+namespace cckm::handlers {
+
+/// The error every handler reports until its real implementation lands.
+inline constexpr char const* not_available_error =
+    "operation not available yet: cloud providers land with libcckm";
+
+/// cckm_key_rotation: rotates the keys attached to the config (DESIGN.md §8).
+[[nodiscard]] scheduler::operation_result run_key_rotation(scheduler::operation_context& ctx);
+/// cckm_synchronization: refreshes the key inventory from the cloud.
+[[nodiscard]] scheduler::operation_result run_synchronization(scheduler::operation_context& ctx);
+/// cckm_xks_credential_rotation: rotates the credentials of AWS external key stores.
+[[nodiscard]] scheduler::operation_result run_xks_rotation(scheduler::operation_context& ctx);
+/// database_backup: a consistent copy of the store.
+[[nodiscard]] scheduler::operation_result run_database_backup(scheduler::operation_context& ctx);
+/// user_password_expiry_notification: notifies users whose password expires soon.
+[[nodiscard]] scheduler::operation_result run_password_expiry(scheduler::operation_context& ctx);
+
+}  // namespace cckm::handlers
