@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -60,7 +61,29 @@ struct engine_options {
     int max_retries = 5;                          ///< transient-error retries per unit of work
     std::chrono::milliseconds retry_base{200};    ///< first backoff; doubles each retry, with jitter
     std::chrono::milliseconds shutdown_grace{10'000};  ///< wait for operations at stop()
+    /// A fire claimed more than this after its instant counts as missed (misfire_policy
+    /// decides); below it, a busy loop's lateness is not a misfire (Quartz's misfireThreshold).
+    std::chrono::milliseconds misfire_threshold{60'000};
+    std::chrono::hours prune_every{1};  ///< retention runs at most this often (clock time)
     engine_observer* observer = nullptr;               ///< optional, not owned
+};
+
+/// Counters since the engine was built, for /metrics. A snapshot; each field is monotonic
+/// except `active`.
+struct engine_stats {
+    std::uint64_t fires_claimed = 0;   ///< scheduled fires that produced a run
+    std::uint64_t fires_skipped = 0;   ///< fires not run because of overlap_policy
+    std::uint64_t misfires = 0;        ///< misfire decisions (one per config per catch-up)
+    std::uint64_t misfire_runs = 0;    ///< of those, the ones that started a catch-up run
+    std::uint64_t runs_started = 0;    ///< runs that reached in_progress
+    std::uint64_t runs_completed = 0;
+    std::uint64_t runs_failed = 0;
+    std::uint64_t runs_aborted = 0;    ///< cancelled, timed out or refused by the handler
+    std::uint64_t timeouts = 0;        ///< runs cancelled because they passed their timeout
+    std::uint64_t interrupted = 0;     ///< runs failed "interrupted" by recover()
+    std::uint64_t pruned = 0;          ///< runs deleted by retention
+    std::size_t active = 0;            ///< runs queued for or running on a worker now
+    std::size_t waiting = 0;           ///< runs buffered behind an active one (buffer_one)
 };
 
 /// The scheduler engine. Thread-safe: the facade may be called from any thread (HTTP sessions)
@@ -113,6 +136,13 @@ public:
     bool drain(std::chrono::milliseconds grace);
     /// Signals every running operation to stop at its next safe point, then drains.
     void stop();
+
+    /// Counters for metrics; cheap, lock-free reads.
+    [[nodiscard]] engine_stats stats() const;
+    /// Called (from the calling thread) after create/patch/delete/run_now changed what is due,
+    /// so a timer-driven loop re-arms (asio_runner installs its notify()). Must not throw and
+    /// must not call back into the engine synchronously. Empty: nothing is called.
+    void set_wake_hook(std::function<void()> hook);
 
     [[nodiscard]] std::string const& node_id() const noexcept;
     [[nodiscard]] operation_registry& operations() noexcept;

@@ -40,6 +40,14 @@ private:
     std::shared_ptr<std::atomic<bool>> state_;
 };
 
+/// How a unit of work is retried on transient (`unavailable`) errors: exponential backoff from
+/// `base`, doubling per retry up to `cap`, with full jitter (scheduler/retry.hpp).
+struct retry_policy {
+    int max_retries = 5;                        ///< retries after the first attempt
+    std::chrono::milliseconds base{200};        ///< first backoff ceiling
+    std::chrono::milliseconds cap{30'000};      ///< no single wait is longer than this
+};
+
 /// What an operation's handler receives. Valid for the duration of the call only.
 /// Thread safety: used by the one worker running the operation.
 class operation_context {
@@ -60,6 +68,8 @@ public:
     /// Waits `d` of the engine's clock, or until cancelled (returns false then). Under a
     /// manual_clock this does not block on real time, so retry/backoff tests never sleep.
     virtual bool wait_for(std::chrono::microseconds d) = 0;
+    /// The retry settings for transient errors (the engine's max_retries/retry_base).
+    [[nodiscard]] virtual retry_policy retry_settings() const { return {}; }
 };
 
 /// What a handler returns. `status` must be terminal (completed, failed or aborted).

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+// Private: the engine's state, shared by engine.cpp (facade), engine_config.cpp (create/patch),
+// engine_loop.cpp (decisions and claims) and engine_worker.cpp (running operations).
+//
+// Locks, always taken in this order and never held across an executor, observer or handler
+// call: loop_mu_ (one decision step at a time) -> schedule_mu_ (a config's read-modify-write
+// against the loop's claims) -> mu_ (the in-memory table of active runs).
+#pragma once
+
+#include <scheduler/engine.hpp>
+
+#include "engine_schedule.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace scheduler {
+
+namespace detail {
+
+/// The convenience pool used when the embedder gives no executor: `n` threads draining a FIFO.
+/// Tasks still queued at destruction are dropped (their runs are recovered as interrupted).
+class worker_pool {
+public:
+    explicit worker_pool(std::size_t n);
+    ~worker_pool();
+    worker_pool(worker_pool const&) = delete;
+    worker_pool& operator=(worker_pool const&) = delete;
+    void post(std::function<void()> task);
+
+private:
+    void work();
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<std::function<void()>> tasks_;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
+/// Lets queued tasks outlive the engine safely: a task holds the shared lock while it runs and
+/// does nothing once `self` is null; the engine's destructor takes the exclusive lock.
+struct lifeline {
+    std::shared_mutex mutex;
+    engine::impl* self = nullptr;
+};
+
+/// Monotonic counters behind engine_stats.
+struct engine_counters {
+    std::atomic<std::uint64_t> fires_claimed{0}, fires_skipped{0}, misfires{0}, misfire_runs{0},
+        runs_started{0}, runs_completed{0}, runs_failed{0}, runs_aborted{0}, timeouts{0},
+        interrupted{0}, pruned{0};
+};
+
+}  // namespace detail
+
+struct engine::impl {
+    impl(store& s, operation_registry& ops, scheduler::clock& clk, engine_options options);
+
+    /// Where a run this engine owns is in its life.
+    enum class phase {
+        waiting,  ///< buffered behind an active run of its config (buffer_one)
+        queued,   ///< handed to the executor, not started yet
+        running,  ///< the handler is executing
+    };
+    struct active_run {
+        std::string config_id;
+        phase where = phase::queued;
+        job_run run;  ///< as stored when enqueued
+        cancellation_token token;
+        std::string cancel_reason;           ///< "cancelled" or "timeout" once cancelled
+        std::optional<duration> timeout;     ///< the config's, captured at enqueue
+        std::optional<time_point> deadline;  ///< started_at + timeout, once running
+    };
+
+    // ---- engine.cpp: shared helpers
+    /// A fresh run of `c` (status scheduled, owned by this node).
+    [[nodiscard]] job_run make_run(job_config const& c, run_trigger t, time_point now) const;
+    /// Registers a run in the active table. Caller holds mu_.
+    void track(job_config const& c, job_run const& r, phase where);
+    /// Removes a run from the active table; returns buffered runs that may start now (their
+    /// phase already set to queued). Caller holds mu_.
+    [[nodiscard]] std::vector<std::string> untrack(std::string const& run_id);
+    /// Active runs of a config, oldest first. Caller holds mu_.
+    [[nodiscard]] std::vector<active_run*> active_of(std::string const& config_id);
+    /// Hands runs to the executor (never under a lock: an executor may run inline).
+    void dispatch(std::vector<std::string> const& run_ids);
+    /// Cancels the runs a cancel_other fire or run-now replaces: running ones through their
+    /// token; unstarted ones are untracked and appended to `unstarted`. Caller holds mu_.
+    void cancel_replaced(std::vector<std::string> const& ids, std::vector<job_run>& unstarted);
+    /// Marks a run that never started as aborted in the store and tells the observer.
+    void abort_unstarted(job_run run, std::string const& reason, time_point now);
+    void wake() const;
+    void count_finished(run_status s);
+    template <class F>
+    void notify(F&& f) const {
+        if (!options_.observer) return;
+        try {
+            f(*options_.observer);
+        } catch (...) {
+            // Observers must not throw (engine.hpp); one that does is ignored, not fatal.
+        }
+    }
+
+    // ---- engine_config.cpp
+    [[nodiscard]] result<job_config> create_config(job_config c);
+    [[nodiscard]] result<job_config> patch_config(std::string_view id, job_config_patch const& p);
+    [[nodiscard]] result<std::vector<time_point>> next_runs(std::string_view id, std::size_t count);
+    /// Validates fields, operation and params; stores normalized params into `c`.
+    [[nodiscard]] result<void> validate_all(job_config& c);
+    /// next_run_at of `c` after `now` (nullopt when disabled or past its end).
+    [[nodiscard]] result<std::optional<time_point>> first_fire(job_config const& c, time_point now);
+
+    // ---- engine_loop.cpp
+    std::size_t run_due(time_point now);
+    [[nodiscard]] std::optional<time_point> next_wakeup();
+    [[nodiscard]] result<std::int64_t> recover();
+    void cancel_overdue(time_point now);
+    void maybe_prune(time_point now);
+
+    // ---- engine_worker.cpp
+    /// Runs one queued run on the calling (worker) thread.
+    void execute(std::string const& run_id);
+    /// Waits `d` for a run: advances a manual_clock, else sleeps on cv_ until cancelled.
+    bool wait_for(cancellation_token const& token,
+                  std::optional<time_point> deadline,
+                  std::chrono::microseconds d);
+    /// Records a run's outcome, frees its slot and starts a buffered successor.
+    void finish(std::string const& run_id, job_run run, operation_result outcome);
+    [[nodiscard]] result<job_run> run_now(std::string_view config_id);
+    [[nodiscard]] result<job_run> cancel_run(std::string_view id);
+    /// Waits until no run is running (and, unless `running_only`, none is queued).
+    bool drain(std::chrono::milliseconds grace, bool running_only);
+    /// Cancels every running handler through its token.
+    void cancel_all(std::string const& reason);
+
+    store& store_;
+    operation_registry& ops_;
+    scheduler::clock& clock_;
+    engine_options options_;
+
+    std::mutex loop_mu_;
+    std::mutex schedule_mu_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;  ///< signalled on every cancellation and finished run
+    std::map<std::string, active_run, std::less<>> active_;
+    std::unordered_map<std::string, std::vector<std::string>>
+        by_config_;  ///< run ids, oldest first
+
+    std::optional<time_point> last_prune_;  ///< guarded by loop_mu_
+    detail::schedule_cache schedules_;
+    detail::engine_counters counters_;
+    mutable std::mutex hook_mu_;
+    std::function<void()> wake_hook_;
+    std::shared_ptr<detail::lifeline> life_ = std::make_shared<detail::lifeline>();
+    std::unique_ptr<detail::worker_pool> pool_;  ///< only when options.executor is empty
+};
+
+}  // namespace scheduler

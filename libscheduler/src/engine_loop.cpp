@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+// The decision step: find due configs, apply misfire and overlap policies, claim each fire
+// exactly once through store::claim_fires, dispatch the runs, cancel overdue runs, prune.
+#include <scheduler/engine.hpp>
+
+#include "engine_impl.hpp"
+
+#include <algorithm>
+
+namespace scheduler {
+
+namespace {
+
+using impl = engine::impl;
+
+/// An observer event decided under a lock and delivered after it is released.
+struct loop_event {
+    enum kind { skipped, misfire } what;
+    job_config config;
+    time_point fire;
+    bool caught_up = false;
+};
+
+/// What the loop decided for one batch; index i of each vector belongs to claims[i].
+struct batch_plan {
+    std::vector<fire_claim> claims;
+    std::vector<job_config const*> configs;
+    std::vector<impl::phase> phases;                ///< how a claimed run starts
+    std::vector<std::vector<std::string>> cancels;  ///< runs a cancel_other fire replaces
+    std::vector<loop_event> events;
+};
+
+/// The fire a due config should run now, if any, after the misfire policy; records events.
+std::optional<std::pair<time_point, run_trigger>> decide_fire(job_config const& c,
+                                                              detail::due_scan const& scan,
+                                                              time_point now,
+                                                              impl& self,
+                                                              batch_plan& plan) {
+    auto const latest = *scan.latest;
+    if (now - latest <= self.options_.misfire_threshold) {
+        if (scan.count > 1) {
+            // Earlier fires were missed but the latest is on time: run it as scheduled.
+            ++self.counters_.misfires;
+            plan.events.push_back({loop_event::misfire, c, *scan.first, false});
+        }
+        return std::pair{latest, run_trigger::schedule};
+    }
+    ++self.counters_.misfires;
+    bool const catch_up =
+        c.misfire == misfire_policy::run_once && now - latest <= c.misfire_grace.value();
+    plan.events.push_back({loop_event::misfire, c, latest, catch_up});
+    if (!catch_up) return std::nullopt;
+    ++self.counters_.misfire_runs;
+    return std::pair{latest, run_trigger::misfire};
+}
+
+/// The overlap policy for a fire of `c`: how its run starts, or nullopt when it is skipped.
+/// Caller holds mu_.
+std::optional<impl::phase> decide_overlap(job_config const& c,
+                                          time_point fire,
+                                          impl& self,
+                                          batch_plan& plan,
+                                          std::vector<std::string>& cancels) {
+    auto active = self.active_of(c.id);
+    if (active.empty() || c.overlap == overlap_policy::allow_all) return impl::phase::queued;
+    bool const has_waiting = std::any_of(active.begin(), active.end(), [](auto const* a) {
+        return a->where == impl::phase::waiting;
+    });
+    if (c.overlap == overlap_policy::cancel_other) {
+        for (auto const* a : active) cancels.push_back(a->run.id);
+        return impl::phase::queued;
+    }
+    if (c.overlap == overlap_policy::buffer_one && !has_waiting) return impl::phase::waiting;
+    ++self.counters_.fires_skipped;
+    plan.events.push_back({loop_event::skipped, c, fire, false});
+    return std::nullopt;
+}
+
+/// Plans one due config: its next fire and, if a run is due, that run. Caller holds mu_.
+void plan_config(job_config const& c, time_point now, impl& self, batch_plan& plan) {
+    fire_claim claim;
+    claim.config_id = c.id;
+    std::optional<impl::phase> how;
+    std::vector<std::string> cancels;
+    auto s = self.schedules_.get(c);
+    if (s && c.next_run_at) {
+        auto const window = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::max<std::chrono::microseconds>(c.misfire_grace.value(),
+                                                self.options_.misfire_threshold));
+        auto scan = detail::scan_due(*s, *c.next_run_at, now, window);
+        // The next fire follows the fire claimed, not `now`: a backward clock jump cannot
+        // bring an instant back, a forward one shows up here as a misfire.
+        claim.next_run_at = scan.next;
+        if (auto fire = decide_fire(c, scan, now, self, plan)) {
+            how = decide_overlap(c, fire->first, self, plan, cancels);
+            if (how) {
+                claim.run = self.make_run(c, fire->second, now);
+                claim.run->scheduled_for = fire->first;
+                claim.last_run_at = fire->first;
+            }
+        }
+    }
+    // A stored schedule that no longer parses stops firing (next_run_at stays unset).
+    plan.claims.push_back(std::move(claim));
+    plan.configs.push_back(&c);
+    plan.phases.push_back(how.value_or(impl::phase::queued));
+    plan.cancels.push_back(std::move(cancels));
+}
+
+/// Registers what the store accepted and re-advances refused claims without a run (their
+/// instant already has a row). Returns how many configs moved forward. Caller holds mu_.
+std::size_t settle_claims(impl& self,
+                          batch_plan& plan,
+                          std::vector<bool> const& applied,
+                          std::vector<std::string>& to_dispatch,
+                          std::vector<job_run>& unstarted) {
+    std::size_t advanced = 0;
+    std::vector<fire_claim> refused;
+    for (std::size_t i = 0; i < plan.claims.size() && i < applied.size(); ++i) {
+        auto& claim = plan.claims[i];
+        if (!applied[i]) {
+            if (claim.run)
+                refused.push_back({claim.config_id, std::nullopt, claim.next_run_at, {}});
+            continue;
+        }
+        ++advanced;
+        if (!claim.run) continue;
+        ++self.counters_.fires_claimed;
+        self.cancel_replaced(plan.cancels[i], unstarted);
+        self.track(*plan.configs[i], *claim.run, plan.phases[i]);
+        if (plan.phases[i] == impl::phase::queued) to_dispatch.push_back(claim.run->id);
+    }
+    if (!refused.empty()) {
+        if (auto again = self.store_.claim_fires(refused)) {
+            advanced += static_cast<std::size_t>(std::count(again->begin(), again->end(), true));
+        }
+    }
+    return advanced;
+}
+
+}  // namespace
+
+std::size_t engine::impl::run_due(time_point now) {
+    std::lock_guard loop_lock(loop_mu_);
+    cancel_overdue(now);
+    maybe_prune(now);
+    std::size_t claimed = 0;
+    for (;;) {
+        std::vector<std::string> to_dispatch;
+        std::vector<job_run> unstarted;
+        std::vector<loop_event> events;
+        std::size_t batch_size = 0;
+        std::size_t advanced = 0;
+        {
+            std::lock_guard schedule_lock(schedule_mu_);
+            auto due = store_.due_configs(now, options_.node_id, options_.claim_batch);
+            if (!due || due->empty()) break;
+            batch_size = due->size();
+            batch_plan plan;
+            plan.claims.reserve(batch_size);
+            std::lock_guard lock(mu_);
+            for (auto const& c : *due) plan_config(c, now, *this, plan);
+            auto applied = store_.claim_fires(plan.claims);
+            if (!applied) break;
+            auto const before = counters_.fires_claimed.load();
+            advanced = settle_claims(*this, plan, *applied, to_dispatch, unstarted);
+            claimed += static_cast<std::size_t>(counters_.fires_claimed.load() - before);
+            events = std::move(plan.events);
+        }
+        for (auto const& e : events) {
+            notify([&](engine_observer& o) {
+                if (e.what == loop_event::skipped) {
+                    o.on_fire_skipped(e.config, e.fire);
+                } else {
+                    o.on_misfire(e.config, e.fire, e.caught_up);
+                }
+            });
+        }
+        for (auto& r : unstarted) abort_unstarted(std::move(r), "cancelled", now);
+        dispatch(to_dispatch);
+        // A batch that moved no config forward would come back unchanged: stop, not spin.
+        if (batch_size < options_.claim_batch || advanced == 0) break;
+    }
+    return claimed;
+}
+
+void engine::impl::cancel_overdue(time_point now) {
+    std::lock_guard lock(mu_);
+    bool any = false;
+    for (auto& [id, a] : active_) {
+        if (a.where != phase::running || !a.deadline || *a.deadline > now) continue;
+        if (a.token.cancelled()) continue;
+        a.cancel_reason = "timeout";
+        a.token.cancel();
+        ++counters_.timeouts;
+        any = true;
+    }
+    if (any) cv_.notify_all();
+}
+
+void engine::impl::maybe_prune(time_point now) {
+    if (last_prune_ && now - *last_prune_ < options_.prune_every && now >= *last_prune_) return;
+    last_prune_ = now;
+    auto const older_than =
+        now - std::chrono::duration_cast<std::chrono::microseconds>(options_.keep_runs_for);
+    if (auto n = store_.prune_runs(options_.keep_runs_per_config, older_than)) {
+        counters_.pruned += static_cast<std::uint64_t>(*n);
+    }
+}
+
+result<std::int64_t> engine::impl::recover() {
+    auto n = store_.fail_interrupted_runs(options_.node_id, clock_.now());
+    if (n) counters_.interrupted += static_cast<std::uint64_t>(*n);
+    return n;
+}
+
+std::optional<time_point> engine::impl::next_wakeup() {
+    std::optional<time_point> out;
+    if (auto next = store_.earliest_next_run(options_.node_id)) out = *next;
+    std::lock_guard lock(mu_);
+    for (auto const& [id, a] : active_) {
+        if (a.where != phase::running || !a.deadline || a.token.cancelled()) continue;
+        if (!out || *a.deadline < *out) out = a.deadline;
+    }
+    return out;
+}
+
+}  // namespace scheduler

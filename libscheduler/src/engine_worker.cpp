@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+// Running operations: the worker pool, the operation_context handed to handlers, a run's
+// in_progress -> completed/failed/aborted life, cancellation, and run-now.
+#include <scheduler/engine.hpp>
+
+#include "engine_impl.hpp"
+
+#include <algorithm>
+#include <exception>
+
+namespace scheduler {
+
+// ---- worker_pool
+
+namespace detail {
+
+worker_pool::worker_pool(std::size_t n) {
+    threads_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
+}
+
+worker_pool::~worker_pool() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        tasks_.clear();
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+}
+
+void worker_pool::post(std::function<void()> task) {
+    {
+        std::lock_guard lock(mutex_);
+        tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+}
+
+void worker_pool::work() {
+    for (;;) {
+        std::function<void()> task;
+        {
+            std::unique_lock lock(mutex_);
+            cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+            if (stopping_) return;
+            task = std::move(tasks_.front());
+            tasks_.pop_front();
+        }
+        task();  // tasks built by engine::impl::dispatch never throw
+    }
+}
+
+}  // namespace detail
+
+// ---- operation_context
+
+namespace {
+
+class run_context final : public operation_context {
+public:
+    run_context(engine::impl& e,
+                job_run& run,
+                cancellation_token token,
+                std::optional<time_point> deadline)
+        : engine_(e), run_(run), token_(std::move(token)), deadline_(deadline) {}
+
+    [[nodiscard]] job_run const& run() const override { return run_; }
+    [[nodiscard]] std::string_view params() const override { return run_.params; }
+    [[nodiscard]] scheduler::clock& clock() const override { return engine_.clock_; }
+    [[nodiscard]] bool cancelled() const override {
+        return token_.cancelled() || (deadline_ && engine_.clock_.now() >= *deadline_);
+    }
+    [[nodiscard]] std::optional<time_point> deadline() const override { return deadline_; }
+    void report_progress(std::string details_json) override {
+        run_.details = std::move(details_json);
+        run_.updated_at = engine_.clock_.now();
+        (void)engine_.store_.update_run(run_);  // progress is best effort; the end state is not
+    }
+    bool wait_for(std::chrono::microseconds d) override {
+        return engine_.wait_for(token_, deadline_, d);
+    }
+    [[nodiscard]] retry_policy retry_settings() const override {
+        retry_policy p;
+        p.max_retries = engine_.options_.max_retries;
+        p.base = engine_.options_.retry_base;
+        return p;
+    }
+
+private:
+    engine::impl& engine_;
+    job_run& run_;
+    cancellation_token token_;
+    std::optional<time_point> deadline_;
+};
+
+/// Calls the handler; an exception or a non-terminal answer becomes a failed run.
+operation_result call_handler(operation_info const* op, operation_context& ctx) {
+    if (!op) return {run_status::failed, "{}", "operation is not registered"};
+    try {
+        auto r = op->run(ctx);
+        if (!is_terminal(r.status)) {
+            return {run_status::failed, r.details, "operation returned a non-terminal status"};
+        }
+        return r;
+    } catch (std::exception const& e) {
+        return {run_status::failed, "{}", e.what()};
+    } catch (...) {
+        return {run_status::failed, "{}", "operation threw a non-standard exception"};
+    }
+}
+
+}  // namespace
+
+bool engine::impl::wait_for(cancellation_token const& token,
+                            std::optional<time_point> deadline,
+                            std::chrono::microseconds d) {
+    auto cancelled = [&] { return token.cancelled() || (deadline && clock_.now() >= *deadline); };
+    if (cancelled()) return false;
+    if (auto* manual = dynamic_cast<manual_clock*>(&clock_)) {
+        // Simulated time: waiting means time passes. Advancing the shared clock keeps
+        // backoff tests exact and sleep-free; a deadline inside the wait still cancels.
+        manual->advance(deadline ? std::min(d, *deadline - manual->now()) : d);
+        return !cancelled();
+    }
+    if (deadline) d = std::min(d, *deadline - clock_.now());
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, d, [&] { return token.cancelled(); });
+    return !cancelled();
+}
+
+void engine::impl::execute(std::string const& run_id) {
+    job_run run;
+    cancellation_token token;
+    std::optional<duration> timeout;
+    bool cancelled_early = false;
+    {
+        std::lock_guard lock(mu_);
+        auto it = active_.find(run_id);
+        if (it == active_.end() || it->second.where != phase::queued) return;
+        cancelled_early = it->second.token.cancelled();
+        it->second.where = phase::running;
+        run = it->second.run;
+        token = it->second.token;
+        timeout = it->second.timeout;
+    }
+    auto const now = clock_.now();
+    operation_result outcome;
+    if (cancelled_early) {
+        outcome = {run_status::aborted, "{}", "cancelled"};
+    } else {
+        run.status = run_status::in_progress;
+        run.started_at = run.updated_at = now;
+        run.processing_node = options_.node_id;
+        if (!store_.update_run(run)) {
+            // Someone finished or deleted the row meanwhile (e.g. cancelled from another node).
+            std::vector<std::string> next;
+            {
+                std::lock_guard lock(mu_);
+                next = untrack(run_id);
+            }
+            cv_.notify_all();
+            dispatch(next);
+            return;
+        }
+        std::optional<time_point> deadline;
+        if (timeout)
+            deadline =
+                now + std::chrono::duration_cast<std::chrono::microseconds>(timeout->value());
+        {
+            std::lock_guard lock(mu_);
+            active_.at(run_id).deadline = deadline;
+        }
+        ++counters_.runs_started;
+        notify([&](engine_observer& o) { o.on_run_started(run); });
+        run_context ctx(*this, run, token, deadline);
+        auto op = ops_.find(run.operation);
+        outcome = call_handler(op.get(), ctx);
+        if (outcome.status != run_status::completed && !token.cancelled() && deadline &&
+            clock_.now() >= *deadline) {
+            std::lock_guard lock(mu_);
+            active_.at(run_id).cancel_reason = "timeout";
+        }
+    }
+    finish(run_id, std::move(run), std::move(outcome));
+}
+
+void engine::impl::finish(std::string const& run_id, job_run run, operation_result outcome) {
+    std::string reason;
+    {
+        std::lock_guard lock(mu_);
+        reason = active_.at(run_id).cancel_reason;
+    }
+    run.status = outcome.status;
+    run.details = std::move(outcome.details);
+    run.error = std::move(outcome.error);
+    if (!reason.empty() && run.status != run_status::completed) {
+        // Cancelled or timed out: whatever the handler answered, the run was stopped.
+        run.status = run_status::aborted;
+        run.error = reason;
+    }
+    if (run.status == run_status::completed) run.error.clear();
+    run.completed_at = run.updated_at = clock_.now();
+    (void)store_.update_run(run);
+    std::vector<std::string> next;
+    {
+        std::lock_guard lock(mu_);
+        next = untrack(run_id);
+    }
+    cv_.notify_all();
+    count_finished(run.status);
+    notify([&](engine_observer& o) { o.on_run_finished(run); });
+    dispatch(next);
+}
+
+bool engine::impl::drain(std::chrono::milliseconds grace, bool running_only) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, grace, [&] {
+        return std::none_of(active_.begin(), active_.end(), [&](auto const& e) {
+            return e.second.where == phase::running ||
+                   (!running_only && e.second.where == phase::queued);
+        });
+    });
+}
+
+void engine::impl::cancel_all(std::string const& reason) {
+    std::lock_guard lock(mu_);
+    for (auto& [id, a] : active_) {
+        if (a.where != phase::running || a.token.cancelled()) continue;
+        a.cancel_reason = reason;
+        a.token.cancel();
+    }
+    cv_.notify_all();
+}
+
+result<job_run> engine::impl::cancel_run(std::string_view id) {
+    std::optional<job_run> unstarted;
+    std::vector<std::string> next;
+    {
+        std::lock_guard lock(mu_);
+        auto it = active_.find(id);
+        if (it != active_.end() && it->second.where == phase::running) {
+            if (!it->second.token.cancelled()) {
+                it->second.cancel_reason = "cancelled";
+                it->second.token.cancel();
+            }
+            cv_.notify_all();
+            return store_.get_run(id);  // still in_progress; ends aborted at its next safe point
+        }
+        if (it != active_.end()) {
+            unstarted = it->second.run;
+            next = untrack(it->first);
+        }
+    }
+    auto const now = clock_.now();
+    if (!unstarted) {
+        auto stored = store_.get_run(id);
+        if (!stored) return stored.error();
+        if (is_terminal(stored->status)) {
+            return status{
+                code::failed_precondition,
+                "run " + stored->id + " already " + std::string(to_string(stored->status)), "id"};
+        }
+        unstarted = std::move(*stored);  // left by a dead process or another node
+    }
+    cv_.notify_all();
+    abort_unstarted(*unstarted, "cancelled", now);
+    dispatch(next);
+    return store_.get_run(id);
+}
+
+}  // namespace scheduler
