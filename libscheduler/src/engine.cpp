@@ -45,7 +45,7 @@ void engine::impl::track(job_config const& c, job_run const& r, phase where) {
     by_config_[c.id].push_back(r.id);
 }
 
-std::vector<std::string> engine::impl::untrack(std::string const& run_id) {
+std::vector<std::string> engine::impl::untrack(std::string run_id) {
     auto it = active_.find(run_id);
     if (it == active_.end()) return {};
     auto config_id = it->second.config_id;

@@ -91,7 +91,8 @@ struct engine::impl {
     void track(job_config const& c, job_run const& r, phase where);
     /// Removes a run from the active table; returns buffered runs that may start now (their
     /// phase already set to queued). Caller holds mu_.
-    [[nodiscard]] std::vector<std::string> untrack(std::string const& run_id);
+    [[nodiscard]] std::vector<std::string> untrack(
+        std::string run_id);  // by value: callers pass map keys
     /// Active runs of a config, oldest first. Caller holds mu_.
     [[nodiscard]] std::vector<active_run*> active_of(std::string const& config_id);
     /// Hands runs to the executor (never under a lock: an executor may run inline).
