@@ -10,6 +10,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -64,5 +65,36 @@ using handler = std::function<response(request_context&)>;
                                       std::string_view request_id);
 /// The HTTP status the table maps `c` to.
 [[nodiscard]] http::status http_status_for(scheduler::code c) noexcept;
+
+/// One row of the error table: HTTP status plus the CCKM `code` and `codeDesc` name.
+struct error_mapping {
+    http::status status;
+    int cckm_code;
+    std::string_view code_desc;  ///< "NCERRInvalidParamValue"
+};
+/// The row for `c` (the one code -> HTTP table; see http_types.cpp and docs/server.md).
+[[nodiscard]] error_mapping error_mapping_for(scheduler::code c) noexcept;
+
+/// Renders an error body with an explicit mapping (used by the named helpers below).
+[[nodiscard]] response error_response(request const& req,
+                                      error_mapping const& m,
+                                      std::string_view message,
+                                      std::string_view request_id,
+                                      std::string_view field = {});
+/// 400 NCERRBadRequest (15): the body is not parseable JSON, or the request is malformed.
+[[nodiscard]] response bad_request_response(request const& req,
+                                            std::string_view message,
+                                            std::string_view request_id);
+/// 413: the body is larger than the server's body limit.
+[[nodiscard]] response payload_too_large_response(request const& req, std::string_view request_id);
+/// 429 with Retry-After (seconds): the caller must slow down (login backoff).
+[[nodiscard]] response too_many_requests_response(request const& req,
+                                                  std::string_view message,
+                                                  std::string_view request_id,
+                                                  std::chrono::seconds retry_after);
+/// 404 for a path no route has; 405 when the path exists for other methods.
+[[nodiscard]] response route_not_found_response(request const& req,
+                                                bool path_known,
+                                                std::string_view request_id);
 
 }  // namespace schedulerd
