@@ -29,12 +29,11 @@ logger::~logger() {
 }
 
 void logger::access(access_entry const& e) {
-    boost::json::object o{
-        {"ts", now_text()},   {"level", "info"},
-        {"msg", "request"},   {"request_id", e.request_id},
-        {"method", e.method}, {"route", e.route},
-        {"status", e.status}, {"duration_ms", static_cast<double>(e.duration.count()) / 1000.0},
-        {"user", e.user}};
+    boost::json::object o{{"ts", now_text()},   {"level", "info"},
+                          {"msg", "request"},   {"request_id", e.request_id},
+                          {"method", e.method}, {"route", e.route},
+                          {"status", e.status}, {"duration_us", e.duration.count()},
+                          {"user", e.user}};
     if (!e.remote.empty()) o["remote"] = e.remote;
     write(boost::json::serialize(o));
 }
