@@ -8,7 +8,8 @@
 namespace scheduler {
 
 time_point system_clock_source::now() const {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now());
 }
 
 namespace {
@@ -89,9 +90,10 @@ std::string format_rfc3339(time_point t, bool with_fraction) {
     date::year_month_day ymd{day};
     date::hh_mm_ss<std::chrono::microseconds> tod{t - day};
     char buf[40];
-    int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                          static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                          static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+    int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d",
+                          static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                          static_cast<unsigned>(ymd.day()), static_cast<int>(tod.hours().count()),
+                          static_cast<int>(tod.minutes().count()),
                           static_cast<int>(tod.seconds().count()));
     std::string out(buf, static_cast<std::size_t>(n));
     if (with_fraction) {

@@ -12,9 +12,10 @@ struct unit_info {
     duration::units flag;
     std::int64_t seconds;
 };
-constexpr unit_info unit_table[] = {
-    {'d', duration::days, 86400}, {'h', duration::hours, 3600},
-    {'m', duration::minutes, 60}, {'s', duration::seconds, 1}};
+constexpr unit_info unit_table[] = {{'d', duration::days, 86400},
+                                    {'h', duration::hours, 3600},
+                                    {'m', duration::minutes, 60},
+                                    {'s', duration::seconds, 1}};
 
 std::string allowed_text(duration::units allowed) {
     std::string out;
@@ -32,7 +33,8 @@ std::string allowed_text(duration::units allowed) {
 result<duration> duration::parse(std::string_view text, std::string_view field, units allowed) {
     auto bad = [&](std::string why) {
         return invalid_argument(std::string(field), "'" + std::string(text.substr(0, 32)) + "' " +
-                                                        why + " (expected " + allowed_text(allowed) + ")");
+                                                        why + " (expected " +
+                                                        allowed_text(allowed) + ")");
     };
     if (text.size() < 2) return bad("is not a duration");
     std::string_view digits = text.substr(0, text.size() - 1);

@@ -7,20 +7,34 @@ namespace scheduler {
 
 std::string_view to_string(code c) noexcept {
     switch (c) {
-        case code::ok: return "ok";
-        case code::invalid_argument: return "invalid_argument";
-        case code::not_found: return "not_found";
-        case code::already_exists: return "already_exists";
-        case code::failed_precondition: return "failed_precondition";
-        case code::aborted: return "aborted";
-        case code::unavailable: return "unavailable";
-        case code::deadline_exceeded: return "deadline_exceeded";
-        case code::permission_denied: return "permission_denied";
-        case code::unauthenticated: return "unauthenticated";
-        case code::resource_exhausted: return "resource_exhausted";
-        case code::cancelled: return "cancelled";
-        case code::unimplemented: return "unimplemented";
-        case code::internal: return "internal";
+        case code::ok:
+            return "ok";
+        case code::invalid_argument:
+            return "invalid_argument";
+        case code::not_found:
+            return "not_found";
+        case code::already_exists:
+            return "already_exists";
+        case code::failed_precondition:
+            return "failed_precondition";
+        case code::aborted:
+            return "aborted";
+        case code::unavailable:
+            return "unavailable";
+        case code::deadline_exceeded:
+            return "deadline_exceeded";
+        case code::permission_denied:
+            return "permission_denied";
+        case code::unauthenticated:
+            return "unauthenticated";
+        case code::resource_exhausted:
+            return "resource_exhausted";
+        case code::cancelled:
+            return "cancelled";
+        case code::unimplemented:
+            return "unimplemented";
+        case code::internal:
+            return "internal";
     }
     return "unknown";
 }
@@ -55,16 +69,22 @@ std::string status::to_string() const {
     return out;
 }
 
-std::ostream& operator<<(std::ostream& os, status const& s) { return os << s.to_string(); }
+std::ostream& operator<<(std::ostream& os, status const& s) {
+    return os << s.to_string();
+}
 
 status invalid_argument(std::string field, std::string message) {
     return {code::invalid_argument, std::move(message), std::move(field)};
 }
 
-status not_found(std::string message) { return {code::not_found, std::move(message)}; }
+status not_found(std::string message) {
+    return {code::not_found, std::move(message)};
+}
 
 error::error(scheduler::status s) : std::runtime_error(s.to_string()), status_(std::move(s)) {}
 
-void throw_exception_from_error(status const& s, boost::source_location const&) { throw error(s); }
+void throw_exception_from_error(status const& s, boost::source_location const&) {
+    throw error(s);
+}
 
 }  // namespace scheduler

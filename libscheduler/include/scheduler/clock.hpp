@@ -40,14 +40,17 @@ public:
 /// A clock that moves only when told to; for tests and simulations. Thread-safe.
 class manual_clock final : public clock {
 public:
-    explicit manual_clock(time_point start = time_point{}) : now_(start.time_since_epoch().count()) {}
+    explicit manual_clock(time_point start = time_point{})
+        : now_(start.time_since_epoch().count()) {}
     [[nodiscard]] time_point now() const override {
         return time_point{std::chrono::microseconds{now_.load(std::memory_order_acquire)}};
     }
     /// Jump to `t` (forwards or backwards: tests of clock jumps need both).
     void set(time_point t) { now_.store(t.time_since_epoch().count(), std::memory_order_release); }
     /// Move forward by `d`.
-    void advance(std::chrono::microseconds d) { now_.fetch_add(d.count(), std::memory_order_acq_rel); }
+    void advance(std::chrono::microseconds d) {
+        now_.fetch_add(d.count(), std::memory_order_acq_rel);
+    }
 
 private:
     std::atomic<std::int64_t> now_;
@@ -55,7 +58,8 @@ private:
 
 /// Parses RFC 3339 ("2026-03-29T01:30:00Z", "...T03:30:00.5+02:00", lower-case t/z accepted)
 /// into UTC; fractions beyond microseconds are truncated. Errors name `field`.
-[[nodiscard]] result<time_point> parse_rfc3339(std::string_view text, std::string_view field = "time");
+[[nodiscard]] result<time_point> parse_rfc3339(std::string_view text,
+                                               std::string_view field = "time");
 
 /// Formats as RFC 3339 UTC with 'Z': "2026-03-29T01:30:00.123456Z"; without the fraction
 /// when `with_fraction` is false ("2026-03-29T01:30:00Z").

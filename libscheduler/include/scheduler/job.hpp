@@ -25,8 +25,10 @@ enum class run_trigger { schedule, run_now, misfire };
 
 [[nodiscard]] std::string_view to_string(run_status s) noexcept;
 [[nodiscard]] std::string_view to_string(run_trigger t) noexcept;
-[[nodiscard]] result<run_status> parse_run_status(std::string_view s, std::string_view field = "status");
-[[nodiscard]] result<run_trigger> parse_run_trigger(std::string_view s, std::string_view field = "trigger");
+[[nodiscard]] result<run_status> parse_run_status(std::string_view s,
+                                                  std::string_view field = "status");
+[[nodiscard]] result<run_trigger> parse_run_trigger(std::string_view s,
+                                                    std::string_view field = "trigger");
 /// True for completed, failed, aborted.
 [[nodiscard]] bool is_terminal(run_status s) noexcept;
 /// True when `from -> to` is an allowed forward transition.

@@ -29,8 +29,10 @@ enum class misfire_policy { run_once, skip };
 
 [[nodiscard]] std::string_view to_string(overlap_policy p) noexcept;
 [[nodiscard]] std::string_view to_string(misfire_policy p) noexcept;
-[[nodiscard]] result<overlap_policy> parse_overlap_policy(std::string_view s, std::string_view field = "overlap_policy");
-[[nodiscard]] result<misfire_policy> parse_misfire_policy(std::string_view s, std::string_view field = "misfire_policy");
+[[nodiscard]] result<overlap_policy> parse_overlap_policy(
+    std::string_view s, std::string_view field = "overlap_policy");
+[[nodiscard]] result<misfire_policy> parse_misfire_policy(
+    std::string_view s, std::string_view field = "misfire_policy");
 
 /// The account every resource belongs to until multi-tenancy exists (the reference's value).
 inline constexpr std::string_view default_account = "kylo:kylo:admin:accounts:kylo";
@@ -38,7 +40,8 @@ inline constexpr std::string_view default_account = "kylo:kylo:admin:accounts:ky
 /// Limits on user-supplied text, each with its reason.
 inline constexpr std::size_t max_name_length = 256;          // DESIGN.md §2
 inline constexpr std::size_t max_description_length = 4096;  // keeps rows and logs bounded
-inline constexpr std::size_t max_params_bytes = 64 * 1024;   // a params block is configuration, not data
+inline constexpr std::size_t max_params_bytes =
+    64 * 1024;  // a params block is configuration, not data
 
 /// One job configuration. Value type; not synchronized.
 struct job_config {

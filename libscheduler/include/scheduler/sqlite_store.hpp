@@ -52,13 +52,18 @@ public:
     [[nodiscard]] result<void> update_run(job_run const& r) override;
     [[nodiscard]] result<void> delete_run(std::string_view id) override;
     [[nodiscard]] result<page<job_run>> list_runs(run_query const& q) override;
-    [[nodiscard]] result<std::vector<job_config>> due_configs(time_point due_by, std::string_view node,
+    [[nodiscard]] result<std::vector<job_config>> due_configs(time_point due_by,
+                                                              std::string_view node,
                                                               std::size_t limit) override;
-    [[nodiscard]] result<std::optional<time_point>> earliest_next_run(std::string_view node) override;
-    [[nodiscard]] result<std::vector<bool>> claim_fires(std::span<fire_claim const> claims) override;
+    [[nodiscard]] result<std::optional<time_point>> earliest_next_run(
+        std::string_view node) override;
+    [[nodiscard]] result<std::vector<bool>> claim_fires(
+        std::span<fire_claim const> claims) override;
     [[nodiscard]] result<std::vector<job_run>> active_runs(std::string_view config_id) override;
-    [[nodiscard]] result<std::int64_t> fail_interrupted_runs(std::string_view node, time_point now) override;
-    [[nodiscard]] result<std::int64_t> prune_runs(std::size_t keep_per_config, time_point older_than) override;
+    [[nodiscard]] result<std::int64_t> fail_interrupted_runs(std::string_view node,
+                                                             time_point now) override;
+    [[nodiscard]] result<std::int64_t> prune_runs(std::size_t keep_per_config,
+                                                  time_point older_than) override;
 
     struct impl;
 

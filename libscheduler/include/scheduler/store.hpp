@@ -36,8 +36,8 @@ struct sort_key {
 
 /// Paging and sorting common to all lists.
 struct page_request {
-    std::int64_t skip = 0;    ///< >= 0
-    std::int64_t limit = 10;  ///< -1 = all; otherwise 0..max_page_limit
+    std::int64_t skip = 0;       ///< >= 0
+    std::int64_t limit = 10;     ///< -1 = all; otherwise 0..max_page_limit
     std::vector<sort_key> sort;  ///< empty: newest first (createdAt desc, id)
 };
 
@@ -88,9 +88,9 @@ struct page {
 /// without affecting the other claims of the batch.
 struct fire_claim {
     std::string config_id;
-    std::optional<job_run> run;              ///< nullopt: advance the schedule only (skip)
-    std::optional<time_point> next_run_at;   ///< nullopt: no further fire
-    std::optional<time_point> last_run_at;   ///< nullopt: keep the stored value
+    std::optional<job_run> run;             ///< nullopt: advance the schedule only (skip)
+    std::optional<time_point> next_run_at;  ///< nullopt: no further fire
+    std::optional<time_point> last_run_at;  ///< nullopt: keep the stored value
 };
 
 /// Persistence of configs and runs. Implementations must be safe to call from several threads.
@@ -130,19 +130,23 @@ public:
                                                                       std::string_view node,
                                                                       std::size_t limit) = 0;
     /// The earliest next_run_at among enabled configs runnable on `node`, if any.
-    [[nodiscard]] virtual result<std::optional<time_point>> earliest_next_run(std::string_view node) = 0;
+    [[nodiscard]] virtual result<std::optional<time_point>> earliest_next_run(
+        std::string_view node) = 0;
     /// Applies all claims in one transaction; element i of the answer is false when claim i's
     /// run already existed (that claim changes nothing). A config deleted meanwhile is skipped
     /// (false) as well.
-    [[nodiscard]] virtual result<std::vector<bool>> claim_fires(std::span<fire_claim const> claims) = 0;
+    [[nodiscard]] virtual result<std::vector<bool>> claim_fires(
+        std::span<fire_claim const> claims) = 0;
     /// Runs of the config that are scheduled or in progress, oldest first.
     [[nodiscard]] virtual result<std::vector<job_run>> active_runs(std::string_view config_id) = 0;
     /// Crash recovery: every scheduled/in_progress run whose processing_node is `node` becomes
     /// failed with error "interrupted" and completed_at = now. Returns how many.
-    [[nodiscard]] virtual result<std::int64_t> fail_interrupted_runs(std::string_view node, time_point now) = 0;
+    [[nodiscard]] virtual result<std::int64_t> fail_interrupted_runs(std::string_view node,
+                                                                     time_point now) = 0;
     /// Retention: deletes finished runs that are both older than `older_than` and beyond the
     /// newest `keep_per_config` of their config. Returns how many were deleted.
-    [[nodiscard]] virtual result<std::int64_t> prune_runs(std::size_t keep_per_config, time_point older_than) = 0;
+    [[nodiscard]] virtual result<std::int64_t> prune_runs(std::size_t keep_per_config,
+                                                          time_point older_than) = 0;
 };
 
 }  // namespace scheduler
