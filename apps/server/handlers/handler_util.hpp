@@ -15,6 +15,14 @@ namespace schedulerd::scheduler_api {
     if (st.error_code() == scheduler::code::invalid_argument && st.field().empty()) {
         return bad_request_response(ctx.req, st.message(), ctx.request_id);
     }
+    // Clients read codeDesc/message only (Thales' own match substrings of codeDesc), so the
+    // field goes into the message too: "run_at: minute: '61' out of range 0-59".
+    if (!st.field().empty() && !st.message().starts_with(st.field())) {
+        return error_response(
+            ctx.req,
+            scheduler::status{st.error_code(), st.field() + ": " + st.message(), st.field()},
+            ctx.request_id);
+    }
     return error_response(ctx.req, st, ctx.request_id);
 }
 
