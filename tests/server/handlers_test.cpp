@@ -345,6 +345,7 @@ TEST_CASE("list filters, paging and sorting of job configs", "[handlers]") {
     CHECK(total({{"createdBefore", "2026-03-02T11:00:00Z"}}) == 2);
     CHECK(total({{"createdAfter", "-90m"}}) == 2);  // relative to the clock: 10:30
     CHECK(total({{"createdBefore", "-1Y-2M-5D"}}) == 0);
+    CHECK(total({{"createdBefore", " 1D"}}) == 3);  // "+1D" sent unencoded
     CHECK(total({{"name", ""}}) == 3);  // an empty filter filters nothing
 
     auto page = a.get(configs, {{"sort", "name"}, {"skip", "1"}, {"limit", "1"}});

@@ -154,7 +154,12 @@ result<std::optional<scheduler::time_point>> time_param(query_map const& q,
                                                         scheduler::time_point now) {
     auto const* v = param(q, key);
     if (!v) return std::optional<scheduler::time_point>{};
-    auto t = parse_time_filter(trim(*v), key, now);
+    std::string text(trim(*v));
+    // An unencoded '+' in a query string decodes to a space: "+1D" arrives as " 1D".
+    if (v->front() == ' ' && !text.empty() && text.front() >= '0' && text.front() <= '9') {
+        text.insert(0, 1, '+');
+    }
+    auto t = parse_time_filter(text, key, now);
     if (!t) return t.error();
     return std::optional<scheduler::time_point>{*t};
 }
