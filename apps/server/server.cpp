@@ -241,6 +241,7 @@ result<std::unique_ptr<server>> server::create(server_config cfg, std::ostream& 
     auto p = std::make_unique<impl>();
     p->cfg = std::move(cfg);
     auto& c = p->cfg;
+    if (auto ep = parse_listen(c.listen); !ep) return ep.error();  // refuse before touching disk
     p->log = c.log_file.empty() ? std::make_unique<logger>() : std::make_unique<logger>(c.log_file);
     if (auto ok = ensure_data_dir(c.data_dir); !ok) return ok.error();
     if (auto ok = p->open_stores(out); !ok) return ok.error();
