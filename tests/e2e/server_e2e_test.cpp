@@ -241,3 +241,63 @@ TEST_CASE("e2e: command line errors exit 2 with one line; --help answers", "[e2e
     CHECK_FALSE(
         std::filesystem::exists("/tmp/schedulerd-e2e-never"));  // refused before touching disk
 }
+
+namespace {
+/// Polls GET /scheduler/jobs/{id} until its status is one of `wanted` (bounded: 20 s).
+json::value wait_run(scheduler_test::http_client const& cli,
+                     std::string const& token,
+                     std::string const& id,
+                     std::vector<std::string> const& wanted) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto r = cli.request(http::verb::get, "/api/v1/scheduler/jobs/" + id, nullptr, token);
+        if (r.status == 200)
+            for (auto const& w : wanted)
+                if (r.body.at("status") == json::value(w)) return r.body;
+        std::this_thread::sleep_for(50ms);  // polling a real process: there is no clock to move
+    }
+    return nullptr;
+}
+}  // namespace
+
+TEST_CASE("e2e: test_sleep honours cancellation and SIGTERM stops a running operation",
+          "[e2e][server]") {
+    auto opts = fast();
+    opts.extra_args = {"--enable-test-operations"};
+    server_process srv(SCHEDULERD_PATH, opts);
+    srv.start();
+    auto cli = srv.client();
+    auto token = cli.login("admin", srv.admin_password());
+    json::value config = json::object{{"name", "sleepy"},
+                                      {"operation", "test_sleep"},
+                                      {"run_at", "0 1 * * *"},
+                                      {"test_sleep_params", json::object{{"seconds", 600}}}};
+    auto created = cli.request(http::verb::post, "/api/v1/scheduler/job-configs", config, token);
+    INFO(created.text);
+    REQUIRE(created.status == 201);
+    std::string config_id(created.body.at("id").as_string());
+    auto start_run = [&] {
+        auto run = cli.request_text(http::verb::post,
+                                    "/api/v1/scheduler/job-configs/" + config_id + "/run-now", "",
+                                    token, "");
+        INFO(run.text);
+        REQUIRE(run.status == 201);
+        std::string id(run.body.at("id").as_string());
+        REQUIRE(wait_run(cli, token, id, {"in_progress"}).is_object());
+        return id;
+    };
+
+    auto first = start_run();
+    REQUIRE(cli.request_text(http::verb::post, "/api/v1/scheduler/jobs/" + first + "/cancel", "",
+                             token, "")
+                .status == 200);
+    CHECK(wait_run(cli, token, first, {"aborted"}).is_object());
+
+    auto second = start_run();
+    CHECK(srv.stop() == 0);  // engine.stop() cancels test_sleep at its next 0.1 s step
+    srv.start();
+    cli = srv.client();
+    token = cli.login("admin", srv.admin_password());
+    CHECK(wait_run(cli, token, second, {"aborted", "failed"}).is_object());
+    CHECK(srv.stop() == 0);
+}
