@@ -202,6 +202,7 @@ result<void> engine::delete_config(std::string_view id) {
     {
         std::lock_guard lock(impl_->schedule_mu_);
         if (auto r = impl_->store_.delete_config(id); !r) return r;
+        ++impl_->config_generation_;
     }
     impl_->wake();
     return {};

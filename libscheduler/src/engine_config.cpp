@@ -94,6 +94,7 @@ result<job_config> engine::impl::create_config(job_config c) {
     {
         std::lock_guard lock(schedule_mu_);
         if (auto r = store_.insert_config(c); !r) return r.error();
+        ++config_generation_;
     }
     wake();
     return c;
@@ -150,6 +151,7 @@ result<job_config> engine::impl::patch_config(std::string_view id, job_config_pa
         // updated_at moves on every successful patch, even twice in one clock tick.
         c.updated_at = std::max(now, stored->updated_at + std::chrono::microseconds{1});
         if (auto r = store_.update_config(c); !r) return r.error();
+        ++config_generation_;
     }
     if (touches_schedule(p)) wake();
     return c;

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -125,6 +126,16 @@ struct engine::impl {
 
     // ---- engine_loop.cpp
     std::size_t run_due(time_point now);
+    /// What one claim transaction achieved.
+    struct chunk_result {
+        bool ok = false;           ///< the store accepted the transaction
+        std::size_t claimed = 0;   ///< runs created
+        std::size_t advanced = 0;  ///< configs whose schedule moved
+    };
+    /// Plans, claims and dispatches one batch of due configs. Caller holds schedule_mu_.
+    [[nodiscard]] chunk_result claim_chunk(std::span<job_config const> due, time_point now);
+    /// Claim batches read per due_configs call.
+    static constexpr std::size_t fetch_batches = 8;
     [[nodiscard]] std::optional<time_point> next_wakeup();
     [[nodiscard]] result<std::int64_t> recover();
     void cancel_overdue(time_point now);
@@ -160,6 +171,7 @@ struct engine::impl {
         by_config_;  ///< run ids, oldest first
 
     std::optional<time_point> last_prune_;  ///< guarded by loop_mu_
+    std::uint64_t config_generation_ = 0;   ///< bumped by every config write; schedule_mu_
     detail::schedule_cache schedules_;
     detail::engine_counters counters_;
     mutable std::mutex hook_mu_;

@@ -140,46 +140,76 @@ std::size_t settle_claims(impl& self,
 
 }  // namespace
 
+engine::impl::chunk_result engine::impl::claim_chunk(std::span<job_config const> due,
+                                                     time_point now) {
+    chunk_result out;
+    std::vector<std::string> to_dispatch;
+    std::vector<job_run> unstarted;
+    std::vector<loop_event> events;
+    {
+        batch_plan plan;
+        plan.claims.reserve(due.size());
+        std::lock_guard lock(mu_);
+        for (auto const& c : due) plan_config(c, now, *this, plan);
+        auto applied = store_.claim_fires(plan.claims);
+        if (!applied) return out;
+        out.ok = true;
+        auto const before = counters_.fires_claimed.load();
+        out.advanced = settle_claims(*this, plan, *applied, to_dispatch, unstarted);
+        out.claimed = static_cast<std::size_t>(counters_.fires_claimed.load() - before);
+        events = std::move(plan.events);
+    }
+    for (auto const& e : events) {
+        notify([&](engine_observer& o) {
+            if (e.what == loop_event::skipped) {
+                o.on_fire_skipped(e.config, e.fire);
+            } else {
+                o.on_misfire(e.config, e.fire, e.caught_up);
+            }
+        });
+    }
+    for (auto& r : unstarted) abort_unstarted(std::move(r), "cancelled", now);
+    dispatch(to_dispatch);
+    return out;
+}
+
 std::size_t engine::impl::run_due(time_point now) {
     std::lock_guard loop_lock(loop_mu_);
     cancel_overdue(now);
     maybe_prune(now);
+    // Due configs are read several claim batches at a time: a store that cannot stop early
+    // (every config due at the same instant) then scans the due set fewer times.
+    auto const fetch = options_.claim_batch * fetch_batches;
     std::size_t claimed = 0;
     for (;;) {
-        std::vector<std::string> to_dispatch;
-        std::vector<job_run> unstarted;
-        std::vector<loop_event> events;
-        std::size_t batch_size = 0;
-        std::size_t advanced = 0;
+        std::vector<job_config> due;
+        std::uint64_t generation = 0;
         {
             std::lock_guard schedule_lock(schedule_mu_);
-            auto due = store_.due_configs(now, options_.node_id, options_.claim_batch);
-            if (!due || due->empty()) break;
-            batch_size = due->size();
-            batch_plan plan;
-            plan.claims.reserve(batch_size);
-            std::lock_guard lock(mu_);
-            for (auto const& c : *due) plan_config(c, now, *this, plan);
-            auto applied = store_.claim_fires(plan.claims);
-            if (!applied) break;
-            auto const before = counters_.fires_claimed.load();
-            advanced = settle_claims(*this, plan, *applied, to_dispatch, unstarted);
-            claimed += static_cast<std::size_t>(counters_.fires_claimed.load() - before);
-            events = std::move(plan.events);
+            auto r = store_.due_configs(now, options_.node_id, fetch);
+            if (!r || r->empty()) break;
+            due = std::move(*r);
+            generation = config_generation_;
         }
-        for (auto const& e : events) {
-            notify([&](engine_observer& o) {
-                if (e.what == loop_event::skipped) {
-                    o.on_fire_skipped(e.config, e.fire);
-                } else {
-                    o.on_misfire(e.config, e.fire, e.caught_up);
-                }
-            });
+        std::size_t advanced = 0;
+        bool stale = false;
+        for (std::size_t first = 0; first < due.size() && !stale; first += options_.claim_batch) {
+            auto const n = std::min(options_.claim_batch, due.size() - first);
+            // Claims hold schedule_mu_ so a concurrent patch cannot interleave; one that
+            // happened since the fetch makes the rest of it stale, so it is read again.
+            std::unique_lock schedule_lock(schedule_mu_);
+            if (config_generation_ != generation) {
+                stale = true;
+                break;
+            }
+            auto step = claim_chunk(std::span(due).subspan(first, n), now);
+            schedule_lock.unlock();
+            if (!step.ok) return claimed;
+            claimed += step.claimed;
+            advanced += step.advanced;
         }
-        for (auto& r : unstarted) abort_unstarted(std::move(r), "cancelled", now);
-        dispatch(to_dispatch);
-        // A batch that moved no config forward would come back unchanged: stop, not spin.
-        if (batch_size < options_.claim_batch || advanced == 0) break;
+        // A fetch that moved no config forward would come back unchanged: stop, not spin.
+        if (!stale && (due.size() < fetch || advanced == 0)) break;
     }
     return claimed;
 }
