@@ -31,13 +31,17 @@ result<Enum> parse_name(std::array<std::pair<Enum, std::string_view>, N> const& 
     for (auto const& [value, name] : table) {
         if (name == s) return value;
     }
-    std::string allowed;
+    // Built with append: GCC 12 -O2 warns (-Wrestrict, a false positive) on "'" + string.
+    std::string message = "'";
+    message.append(s.substr(0, 64));
+    message.append("' is not one of ");
+    bool first = true;
     for (auto const& entry : table) {
-        if (!allowed.empty()) allowed += ", ";
-        allowed += entry.second;
+        if (!first) message.append(", ");
+        message.append(entry.second);
+        first = false;
     }
-    return invalid_argument(std::string(field),
-                            "'" + std::string(s.substr(0, 64)) + "' is not one of " + allowed);
+    return invalid_argument(std::string(field), std::move(message));
 }
 
 // Limits are in characters as users count them: UTF-8 code points, not bytes.

@@ -18,13 +18,24 @@ thread_local sqlite_fault_hook fault_hook;
 
 // Denormalized params fields (DESIGN.md §6: filters use an index, not JSON per row). A params
 // text that is not an object, or a field that is not a string, simply yields NULL.
-std::optional<std::string> params_string(std::string const& params, std::string_view key) {
+struct params_fields {
+    std::optional<std::string> cloud_name;
+    std::optional<std::string> expire_in;
+};
+
+params_fields extract_params(std::string const& params) {
+    params_fields out;
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(params, ec);
-    if (ec || !v.is_object()) return std::nullopt;
-    auto const* field = v.as_object().if_contains(key);
-    if (field == nullptr || !field->is_string()) return std::nullopt;
-    return std::string(field->as_string());
+    if (ec || !v.is_object()) return out;
+    auto text = [&](std::string_view key) -> std::optional<std::string> {
+        auto const* field = v.as_object().if_contains(key);
+        if (field == nullptr || !field->is_string()) return std::nullopt;
+        return std::string(field->as_string());
+    };
+    out.cloud_name = text("cloud_name");
+    out.expire_in = text("expire_in");
+    return out;
 }
 
 void bind_text(SQLite::Statement& s, int index, std::optional<std::string> const& text) {
@@ -100,8 +111,9 @@ void bind_config(SQLite::Statement& s, job_config const& c) {
     bind_time(s, 10, c.end_date);
     s.bind(11, c.disabled ? 1 : 0);
     s.bind(12, c.params);
-    bind_text(s, 13, params_string(c.params, "cloud_name"));
-    bind_text(s, 14, params_string(c.params, "expire_in"));
+    auto const fields = extract_params(c.params);
+    bind_text(s, 13, fields.cloud_name);
+    bind_text(s, 14, fields.expire_in);
     s.bind(15, std::string(to_string(c.overlap)));
     s.bind(16, std::string(to_string(c.misfire)));
     s.bind(17, c.misfire_grace.text());
