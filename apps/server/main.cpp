@@ -68,6 +68,9 @@ std::optional<int> parse(int argc, char** argv, schedulerd::server_config& cfg) 
                       << ok.error().message() << '\n';
             return exit_usage;
         }
+    // The command line wins over the file: re-apply what was given explicitly.
+    if (!vm["node-id"].defaulted()) cfg.node_id = vm["node-id"].as<std::string>();
+    if (!vm["workers"].defaulted()) cfg.workers = vm["workers"].as<std::size_t>();
     return std::nullopt;
 }
 
