@@ -4,6 +4,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <thread>
+
 namespace schedulerd {
 
 namespace asio = boost::asio;
@@ -45,6 +47,16 @@ void listener::stop() {
         self->acceptor_.close(ec);
     });
     env_->registry.shutdown_all();
+}
+
+bool listener::wait_closed(std::chrono::milliseconds grace) const {
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    // Sessions end on their own strands; poll their count (a shutdown path, not a hot one).
+    while (connections() > 0) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
 }
 
 void listener::do_accept() {

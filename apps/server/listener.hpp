@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <chrono>
 #include <memory>
 
 namespace schedulerd {
@@ -29,6 +30,9 @@ public:
     void run();
     /// Stops accepting and winds the sessions down (thread-safe).
     void stop();
+    /// After stop(): waits until every session has ended or `grace` passed; true if all ended.
+    /// In-flight requests finish and get their response within that time.
+    [[nodiscard]] bool wait_closed(std::chrono::milliseconds grace) const;
     /// Open connections.
     [[nodiscard]] std::size_t connections() const { return env_->registry.size(); }
 

@@ -286,10 +286,8 @@ void server::stop() {
     p.stopped = true;
     p.log->event("info", "stopping: no new connections, finishing in-flight requests");
     p.accept->stop();
-    auto deadline = std::chrono::steady_clock::now() + p.cfg.limits.shutdown_grace;
-    // The sessions end on their own strands; poll their count against the grace deadline.
-    while (p.accept->connections() > 0 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!p.accept->wait_closed(p.cfg.limits.shutdown_grace))
+        p.log->event("warn", "shutdown grace passed with connections still open; closing them");
     p.http_io.stop();
     p.runner->stop();
     p.engine->stop();

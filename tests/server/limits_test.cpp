@@ -15,6 +15,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include <future>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -36,8 +37,11 @@ struct live_server {
     std::vector<std::thread> threads;
     bool use_tls;
 
-    explicit live_server(schedulerd::server_limits limits, bool with_tls = false)
+    explicit live_server(schedulerd::server_limits limits,
+                         bool with_tls = false,
+                         std::function<void(schedulerd::router&)> const& extra_routes = {})
         : use_tls(with_tls) {
+        if (extra_routes) extra_routes(f.routes);
         f.routes.add(http::verb::get, "/big", schedulerd::access::anonymous,
                      [](schedulerd::request_context& c) {
                          schedulerd::response r{http::status::ok, 11};
@@ -59,7 +63,7 @@ struct live_server {
     }
     ~live_server() {
         accept->stop();
-        wait_connections(0);
+        (void)accept->wait_closed(10s);
         ioc.stop();
         for (auto& t : threads) t.join();
     }
@@ -263,4 +267,28 @@ TEST_CASE("sessions answer Expect: 100-continue and stop idles on shutdown", "[s
     (void)idle.read_all(5s, closed);
     CHECK(closed);
     CHECK(srv.wait_connections(0));
+}
+
+TEST_CASE("limits: shutdown lets an in-flight request finish; shutdown_grace bounds the wait",
+          "[server][limits]") {
+    std::promise<void> entered, release;
+    auto released = release.get_future().share();
+    live_server srv(base_limits(), false, [&](schedulerd::router& r) {
+        r.add(http::verb::get, "/slow", schedulerd::access::anonymous,
+              [&](schedulerd::request_context& c) {
+                  entered.set_value();
+                  released.wait();
+                  return schedulerd::json_response(c.req, http::status::ok,
+                                                   boost::json::object{{"done", true}});
+              });
+    });
+    auto reply = std::async(std::launch::async,
+                            [&] { return srv.client().request(http::verb::get, "/slow"); });
+    entered.get_future().wait();
+    srv.accept->stop();
+    CHECK_FALSE(srv.accept->wait_closed(100ms));  // the grace passes while the handler still runs
+    release.set_value();
+    CHECK(reply.get().status == 200);  // the in-flight request still got its answer
+    CHECK(srv.accept->wait_closed(10s));
+    CHECK(srv.client().request(http::verb::get, "/healthz").status == 0);  // no longer accepting
 }
