@@ -9,7 +9,10 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <atomic>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 using namespace std::chrono_literals;
 using scheduler::code;
@@ -187,4 +190,28 @@ TEST_CASE("a failing run update leaves the run unchanged", "[store]") {
         REQUIRE_FALSE(db->update_run(next));
     }
     CHECK(db->get_run("r").value() == r);
+}
+
+TEST_CASE("concurrent writers and readers are serialized safely", "[store]") {
+    temp_db_path path;
+    auto db = sqlite_store::open(path.str()).value();
+    constexpr int threads = 4;
+    constexpr int per_thread = 50;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                auto c = make_config("t" + std::to_string(t) + "-" + std::to_string(i), i);
+                if (!db->insert_config(c)) ++failures;
+                if (!db->get_config(c.id)) ++failures;
+                scheduler::config_query q;
+                if (!db->list_configs(q)) ++failures;
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+    CHECK(failures == 0);
+    scheduler::config_query q;
+    CHECK(db->list_configs(q).value().total == threads * per_thread);
 }
