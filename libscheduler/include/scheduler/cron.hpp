@@ -39,12 +39,13 @@ public:
     class range;
 
     /// Parses `text`. Errors are `invalid_argument` with field "run_at" and a message naming the
-    /// cron field and the token ("day-of-month: '32' out of range 1-31"). An expression that
-    /// can never fire (e.g. "0 0 30 2 *") is refused.
+    /// cron field and the token ("day-of-month: '32' is out of range 1-31"). An expression that
+    /// can never fire (e.g. "0 0 30 2 *") is refused. The dialect: docs/cron.md.
     [[nodiscard]] static result<cron_expr> parse(std::string_view text);
 
-    /// The first fire instant strictly after `after`, evaluated in `zone` (UTC when null).
-    /// Returns nullopt only if none exists within the search horizon (far beyond any real use).
+    /// The first fire instant strictly after `after`, evaluated in `zone` (UTC when null), with
+    /// cronie's DST rules (see is_wildcard). Fire instants are whole seconds. Returns nullopt
+    /// only for a default-constructed expression or past the end of representable time.
     [[nodiscard]] std::optional<time_point> next_after(time_point after,
                                                        date::time_zone const* zone = nullptr) const;
 
@@ -54,7 +55,10 @@ public:
     /// The text this expression was parsed from.
     [[nodiscard]] std::string const& text() const noexcept { return text_; }
 
-    /// True when the minute or hour field starts with '*' (cronie's DST "wildcard" jobs).
+    /// True when the minute or hour field starts with '*' (or '?', which is '*'): cronie's DST
+    /// "wildcard" jobs, which skip wall times missing in a gap and fire in both passes of an
+    /// overlap. Other ("fixed-time") jobs fire once at the end of a gap for missing wall times
+    /// and once, at the first occurrence, in an overlap.
     [[nodiscard]] bool is_wildcard() const noexcept { return wildcard_; }
 
     /// Parsed representation; public so the implementation and tests can share it, not API.
@@ -103,7 +107,10 @@ private:
     std::optional<time_point> current_;
 };
 
-/// A begin/end pair over `cron_expr::iterator`; usable with range-for and std::views.
+/// A begin/end pair over `cron_expr::iterator`; usable with range-for and, with GCC 12's
+/// libstdc++, with std::views (`expr.fire_times(t, z) | std::views::take(5)`). It refers to the
+/// expression, which must outlive it. (<ranges> is not included here: clang 14 cannot compile
+/// libstdc++ 12's.)
 class cron_expr::range {
 public:
     range(cron_expr const* expr, date::time_zone const* zone, time_point after)
