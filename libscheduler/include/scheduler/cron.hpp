@@ -98,8 +98,14 @@ public:
     iterator(cron_expr const* expr, date::time_zone const* zone, time_point after);
     time_point operator*() const { return *current_; }
     iterator& operator++();
-    iterator operator++(int) { auto old = *this; ++*this; return old; }
-    friend bool operator==(iterator const& a, iterator const& b) { return a.current_ == b.current_; }
+    iterator operator++(int) {
+        auto old = *this;
+        ++*this;
+        return old;
+    }
+    friend bool operator==(iterator const& a, iterator const& b) {
+        return a.current_ == b.current_;
+    }
 
 private:
     cron_expr const* expr_ = nullptr;
