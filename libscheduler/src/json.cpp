@@ -244,7 +244,7 @@ result<void> check_immutable(std::optional<std::string> const& sent,
 
 // PATCH params: a blank cloud_name is dropped (old Terraform blanks it), a different one is
 // refused, since the cloud of a config is fixed at create.
-result<std::string> patch_params(std::string const& block,
+result<std::string> check_patch_params(std::string const& block,
                                  std::string const& stored_params,
                                  std::string const& block_field) {
     json::value v = json::parse(block);  // our own serialization: cannot fail
@@ -402,20 +402,14 @@ result<job_config_patch> job_config_patch_from_json(json::value const& body,
     if (auto r = read_common(o, p); !r) return r.error();
 
     auto op = ops.find(stored.operation);
-    if (!op) {
-        // The operation was unregistered since create: params cannot be checked, so refuse them.
-        if (find(o, "job_config_params")) {
-            return invalid_argument("operation", "operation '" + stored.operation +
-                                                     "' is not registered on this server");
-        }
-        return p;
-    }
+    // Unregistered since create: no block can be checked; the engine refuses the config anyway.
+    if (!op) return p;
     auto params = read_params(o, ops, *op);
     if (!params) return params.error();
     if (*params) {
-        auto merged = patch_params(**params, stored.params, op->params_field);
-        if (!merged) return merged.error();
-        p.params = std::move(*merged);
+        auto checked = check_patch_params(**params, stored.params, op->params_field);
+        if (!checked) return checked.error();
+        p.params = std::move(*checked);
     }
     return p;
 }
