@@ -136,7 +136,12 @@ private:
         if (ec == http::error::header_limit)
             return reject(http::status::request_header_fields_too_large);
         if (ec == http::error::body_limit) return reject(http::status::payload_too_large);
-        if (ec == http::error::end_of_stream || ec) return close_socket();
+        if (ec == http::error::end_of_stream) return close_socket();
+        // Malformed HTTP (bad method, bad version, ...) gets a 400 before the connection closes;
+        // transport errors and timeouts just close.
+        if (ec && ec.category() == http::make_error_code(http::error::bad_method).category())
+            return reject(http::status::bad_request);
+        if (ec) return close_socket();
         auto cl = parser_->content_length();
         if (cl && *cl > env_->limits.body_limit) return reject(http::status::payload_too_large);
         if (parser_->is_done()) return on_read({});

@@ -292,3 +292,14 @@ TEST_CASE("limits: shutdown lets an in-flight request finish; shutdown_grace bou
     CHECK(srv.accept->wait_closed(10s));
     CHECK(srv.client().request(http::verb::get, "/healthz").status == 0);  // no longer accepting
 }
+
+TEST_CASE("sessions answer malformed HTTP with 400 and close", "[server][limits]") {
+    live_server srv(base_limits());
+    raw_conn c(srv.port());
+    c.send("G@T / HTTP/1.1\r\nHost: x\r\n\r\n");
+    bool closed = false;
+    auto text = c.read_all(5s, closed);
+    CHECK(text.starts_with("HTTP/1.1 400"));
+    CHECK(text.find("NCERRBadRequest") != std::string::npos);
+    CHECK(closed);
+}
