@@ -7,6 +7,7 @@
 #include <scheduler/clock.hpp>
 #include <scheduler/cron.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <iostream>
 #include <optional>
@@ -52,8 +53,8 @@ struct next_options {
     std::string count = "1";
 };
 
-bool is_help(std::string const& arg) {
-    return arg == "--help" || arg == "-h" || arg == "help";
+bool is_help_flag(std::string const& arg) {
+    return arg == "--help" || arg == "-h";
 }
 
 /// Fills `out` from the arguments after "next"; returns an exit status on bad usage.
@@ -66,11 +67,10 @@ std::optional<int> parse_next_args(std::vector<std::string> const& args, next_op
             name = arg.substr(0, eq);
             value = arg.substr(eq + 1);
         }
-        std::string* target = name == "--tz" ? &out.tz : name == "--count" ? &out.count : nullptr;
-        if (name == "--from") {
-            out.from.emplace();
-            target = &*out.from;
-        }
+        std::string* target = name == "--tz"      ? &out.tz
+                              : name == "--count" ? &out.count
+                              : name == "--from"  ? &out.from.emplace()
+                                                  : nullptr;
         if (target != nullptr) {
             if (!value) {
                 if (i + 1 >= args.size()) return bad_input(name, "missing value");
@@ -127,7 +127,7 @@ int run_next(std::vector<std::string> const& args) {
 }  // namespace
 
 int run_cron(std::vector<std::string> const& args) {
-    if (!args.empty() && is_help(args[0])) {
+    if (!args.empty() && (is_help_flag(args[0]) || args[0] == "help")) {
         std::cout << cron_usage;
         return 0;
     }
@@ -135,11 +135,9 @@ int run_cron(std::vector<std::string> const& args) {
         return bad_input("cron", "missing subcommand (try 'schedulerctl cron --help')");
     if (args[0] != "next")
         return bad_input("cron", "unknown subcommand '" + args[0] + "' (expected 'next')");
-    for (std::size_t i = 1; i < args.size(); ++i) {
-        if (is_help(args[i]) && args[i] != "help") {
-            std::cout << cron_usage;
-            return 0;
-        }
+    if (std::any_of(args.begin() + 1, args.end(), is_help_flag)) {
+        std::cout << cron_usage;
+        return 0;
     }
     return run_next(args);
 }
