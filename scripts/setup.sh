@@ -13,7 +13,7 @@ packages=(
     libhowardhinnant-date-dev tzdata
     libssl-dev
     catch2 libbenchmark-dev
-    curl wrk procps
+    curl wrk hey procps python3
 )
 
 missing=()
