@@ -34,10 +34,6 @@ std::string const& get_config_sql() {
 
 sqlite_store::impl::impl(std::string const& path, sqlite_options const& options)
     : db(path, open_flags, static_cast<int>(options.busy_timeout.count())) {
-    // page_size only takes effect on a new, empty file and before WAL is on. 16 KiB pages
-    // quarter the page writes of a claim batch, whose index inserts land all over the indexes
-    // keyed by config id (docs/storage.md).
-    db.exec("PRAGMA page_size = 16384");
     // journal_mode cannot change inside a transaction, so these run before the migration.
     // ":memory:" answers "memory" to WAL, which is fine: it has nothing to make durable.
     db.exec("PRAGMA journal_mode = WAL");
