@@ -8,9 +8,11 @@
 #pragma once
 
 #include <scheduler/engine.hpp>
+#include <scheduler/store.hpp>
 
 #include "engine_schedule.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -48,6 +50,44 @@ private:
     std::deque<std::function<void()>> tasks_;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
+};
+
+/// Group commit of run updates (in_progress, terminal states). Every caller queues its row;
+/// whoever finds no flush under way becomes the flusher and writes everything pending, at most
+/// `max_batch` rows per store::update_runs transaction, until the queue is empty. There is no
+/// timer: an idle writer flushes at once, so a lone run waits for exactly one transaction, and
+/// under load rows queued behind a running transaction share the next one.
+class run_writer {
+public:
+    /// Called once the row's transaction has committed (or failed), with the row's outcome, on
+    /// the flushing thread and with no lock held.
+    using done_fn = std::function<void(status const&)>;
+
+    run_writer(store& s, std::size_t max_batch) : store_(s), max_batch_(max_batch) {}
+    run_writer(run_writer const&) = delete;
+    run_writer& operator=(run_writer const&) = delete;
+
+    /// Writes `run` and returns once its transaction has committed.
+    [[nodiscard]] status write(job_run const& run);
+    /// Queues `run`; `done` runs after its transaction, maybe on another thread. Returns at once
+    /// when another thread is flushing (which then also writes this row), else flushes.
+    void write_async(job_run run, done_fn done);
+
+private:
+    struct item {
+        job_run run;
+        done_fn done;                  ///< async items
+        std::optional<status>* out{};  ///< sync items: where the waiter reads its outcome
+    };
+    /// Flushes until the queue is empty. Caller holds `lock` on mutex_ and no flush is running.
+    void flush(std::unique_lock<std::mutex>& lock);
+
+    store& store_;
+    std::size_t max_batch_;
+    std::mutex mutex_;
+    std::condition_variable cv_;  ///< signalled after every flushed batch
+    std::deque<item> queue_;
+    bool flushing_ = false;
 };
 
 /// Lets queued tasks outlive the engine safely: a task holds the shared lock while it runs and
@@ -177,6 +217,7 @@ struct engine::impl {
     mutable std::mutex hook_mu_;
     std::function<void()> wake_hook_;
     std::shared_ptr<detail::lifeline> life_ = std::make_shared<detail::lifeline>();
+    detail::run_writer writer_{store_, std::max<std::size_t>(options_.claim_batch, 1)};
     std::unique_ptr<detail::worker_pool> pool_;  ///< only when options.executor is empty
 };
 

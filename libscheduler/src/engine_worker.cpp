@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 
 namespace scheduler {
 
@@ -48,6 +49,70 @@ void worker_pool::work() {
             tasks_.pop_front();
         }
         task();  // tasks built by engine::impl::dispatch never throw
+    }
+}
+
+// ---- run_writer
+
+status run_writer::write(job_run const& run) {
+    std::optional<status> out;
+    std::unique_lock lock(mutex_);
+    queue_.push_back({run, {}, &out});
+    while (!out) {
+        // Not written yet: the row is either in the batch being written (wait for it) or still
+        // queued with nobody flushing (write it).
+        if (flushing_) {
+            cv_.wait(lock);
+        } else {
+            flush(lock);
+        }
+    }
+    return std::move(*out);
+}
+
+void run_writer::write_async(job_run run, done_fn done) {
+    std::unique_lock lock(mutex_);
+    queue_.push_back({std::move(run), std::move(done), nullptr});
+    if (!flushing_) flush(lock);
+}
+
+void run_writer::flush(std::unique_lock<std::mutex>& lock) {
+    while (!flushing_ && !queue_.empty()) {
+        flushing_ = true;
+        auto const n = std::min(max_batch_, queue_.size());
+        std::vector<item> batch(std::make_move_iterator(queue_.begin()),
+                                std::make_move_iterator(queue_.begin() + static_cast<long>(n)));
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
+        lock.unlock();
+        std::vector<job_run> rows;
+        rows.reserve(n);
+        for (auto& i : batch) rows.push_back(std::move(i.run));
+        std::vector<status> outcomes;
+        try {
+            auto written = store_.update_runs(rows);
+            if (written && written->size() == n) {
+                outcomes = std::move(*written);
+            } else {
+                outcomes.assign(n, written ? status{code::internal, "update_runs: short answer"}
+                                           : written.error());
+            }
+        } catch (std::exception const& e) {
+            // Stores answer with results; a throwing one must not strand the waiters.
+            outcomes.assign(n, status{code::internal, e.what()});
+        }
+        lock.lock();
+        flushing_ = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (batch[i].out) *batch[i].out = outcomes[i];
+        }
+        cv_.notify_all();
+        // Completions run unlocked and outside the flushing role: they may dispatch, and an
+        // inline executor may come straight back here to write.
+        lock.unlock();
+        for (std::size_t i = 0; i < n; ++i) {
+            if (batch[i].done) batch[i].done(outcomes[i]);
+        }
+        lock.lock();
     }
 }
 
@@ -152,7 +217,9 @@ void engine::impl::execute(std::string const& run_id) {
         run.status = run_status::in_progress;
         run.started_at = run.updated_at = now;
         run.processing_node = options_.node_id;
-        if (!store_.update_run(run)) {
+        // Group-committed with the other workers' updates; returns once this row is durable,
+        // so on_run_started below still reports a committed row.
+        if (!writer_.write(run).ok()) {
             // Someone finished or deleted the row meanwhile (e.g. cancelled from another node).
             std::vector<std::string> next;
             {
@@ -201,16 +268,22 @@ void engine::impl::finish(std::string const& run_id, job_run run, operation_resu
     }
     if (run.status == run_status::completed) run.error.clear();
     run.completed_at = run.updated_at = clock_.now();
-    (void)store_.update_run(run);
-    std::vector<std::string> next;
-    {
-        std::lock_guard lock(mu_);
-        next = untrack(run_id);
-    }
-    cv_.notify_all();
-    count_finished(run.status);
-    notify([&](engine_observer& o) { o.on_run_finished(run); });
-    dispatch(next);
+    // The worker moves on at once; the run stays tracked (running, for drain()) until its
+    // terminal row has committed, and only then is it counted, reported and its successor
+    // started. A refused write is ignored as before: the row already holds a terminal state.
+    auto finished = run;
+    writer_.write_async(std::move(run),
+                        [this, run_id, finished = std::move(finished)](status const&) {
+                            std::vector<std::string> next;
+                            {
+                                std::lock_guard lock(mu_);
+                                next = untrack(run_id);
+                            }
+                            cv_.notify_all();
+                            count_finished(finished.status);
+                            notify([&](engine_observer& o) { o.on_run_finished(finished); });
+                            dispatch(next);
+                        });
 }
 
 bool engine::impl::drain(std::chrono::milliseconds grace, bool running_only) {

@@ -119,6 +119,20 @@ public:
     /// Replaces the stored run. failed_precondition when the status change is not a forward
     /// transition (scheduler/job.hpp can_transition; same status is allowed). not_found.
     [[nodiscard]] virtual result<void> update_run(job_run const& r) = 0;
+    /// Group commit of update_run: writes every run with the same per-row checks, in one
+    /// transaction where the store has them. Element i of the answer is run i's own outcome
+    /// (ok, or what update_run would have returned); a refused row is not written and does not
+    /// stop the others. The call itself fails only when nothing could be written (then nothing
+    /// was). The default loops over update_run, so every store has it.
+    [[nodiscard]] virtual result<std::vector<status>> update_runs(std::span<job_run const> runs) {
+        std::vector<status> out;
+        out.reserve(runs.size());
+        for (auto const& r : runs) {
+            auto written = update_run(r);
+            out.push_back(written ? status{} : written.error());
+        }
+        return out;
+    }
     /// failed_precondition when the run is scheduled or in progress; not_found.
     [[nodiscard]] virtual result<void> delete_run(std::string_view id) = 0;
     [[nodiscard]] virtual result<page<job_run>> list_runs(run_query const& q) = 0;
