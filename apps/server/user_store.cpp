@@ -10,6 +10,7 @@
 #include <array>
 #include <filesystem>
 #include <mutex>
+#include <unordered_map>
 
 namespace schedulerd {
 
@@ -90,6 +91,11 @@ struct user_store::impl {
     SQLite::Database db;
     scheduler::clock& clk;
     std::mutex mutex;
+    /// get_user runs on every authenticated request; users and memberships change rarely and
+    /// only through this object, so answers are cached and the cache is dropped on every
+    /// user or membership write. Bounded so a flood of distinct ids cannot grow it.
+    std::unordered_map<std::string, user_record> user_cache;
+    static constexpr std::size_t user_cache_limit = 10'000;
 
     /// Runs `fn` under the mutex, turning exceptions into statuses.
     template <class Fn>
@@ -223,8 +229,12 @@ result<user_record> user_store::create_user(std::string_view username,
 
 result<user_record> user_store::get_user(std::string_view id) {
     return impl_->guarded([&]() -> result<user_record> {
-        auto c = impl_->load_user("id = ?", bound(id));
+        auto key = bound(id);
+        if (auto it = impl_->user_cache.find(key); it != impl_->user_cache.end()) return it->second;
+        auto c = impl_->load_user("id = ?", key);
         if (!c) return c.error();
+        if (impl_->user_cache.size() >= impl::user_cache_limit) impl_->user_cache.clear();
+        impl_->user_cache.emplace(std::move(key), c->user);
         return c->user;
     });
 }
@@ -249,6 +259,7 @@ result<user_page> user_store::list_users(std::int64_t skip, std::int64_t limit) 
 
 result<void> user_store::delete_user(std::string_view id) {
     return impl_->guarded([&]() -> result<void> {
+        impl_->user_cache.clear();
         SQLite::Transaction tx(impl_->db);
         auto uid = bound(id);
         if (impl_->is_member(bound(group_admin), uid) && impl_->admin_count() <= 1)
@@ -283,6 +294,7 @@ result<std::vector<group_record>> user_store::list_groups() {
 
 result<user_record> user_store::add_member(std::string_view group, std::string_view user_id) {
     return impl_->guarded([&]() -> result<user_record> {
+        impl_->user_cache.clear();
         SQLite::Transaction tx(impl_->db);
         SQLite::Statement known(impl_->db, "SELECT 1 FROM groups WHERE name = ?");
         known.bind(1, bound(group));
@@ -302,6 +314,7 @@ result<user_record> user_store::add_member(std::string_view group, std::string_v
 
 result<void> user_store::remove_member(std::string_view group, std::string_view user_id) {
     return impl_->guarded([&]() -> result<void> {
+        impl_->user_cache.clear();
         SQLite::Transaction tx(impl_->db);
         if (group == group_admin && impl_->is_member(bound(group), bound(user_id)) &&
             impl_->admin_count() <= 1)

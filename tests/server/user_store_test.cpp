@@ -70,6 +70,20 @@ TEST_CASE("user store pages users and manages memberships", "[server][user_store
     CHECK(db->get_user(id).value().groups.empty());
 }
 
+TEST_CASE("group and user changes show in get_user at once (no stale cache)",
+          "[server][user_store]") {
+    auto clk = test_clock();
+    auto db = user_store::open(":memory:", clk).value();
+    auto id = db->create_user("cached", "h", {}).value().id;
+    CHECK(db->get_user(id).value().groups.empty());  // now cached
+    REQUIRE(db->add_member("Scheduler Admins", id));
+    CHECK(db->get_user(id).value().groups == std::vector<std::string>{"Scheduler Admins"});
+    REQUIRE(db->remove_member("Scheduler Admins", id));
+    CHECK(db->get_user(id).value().groups.empty());
+    REQUIRE(db->delete_user(id));
+    CHECK(db->get_user(id).error().error_code() == code::not_found);
+}
+
 TEST_CASE("user store never removes the last administrator", "[server][user_store]") {
     auto clk = test_clock();
     auto db = user_store::open(":memory:", clk).value();
