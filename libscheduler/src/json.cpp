@@ -245,8 +245,8 @@ result<void> check_immutable(std::optional<std::string> const& sent,
 // PATCH params: a blank cloud_name is dropped (old Terraform blanks it), a different one is
 // refused, since the cloud of a config is fixed at create.
 result<std::string> check_patch_params(std::string const& block,
-                                 std::string const& stored_params,
-                                 std::string const& block_field) {
+                                       std::string const& stored_params,
+                                       std::string const& block_field) {
     json::value v = json::parse(block);  // our own serialization: cannot fail
     json::object& o = v.as_object();
     json::value const* sent = find(o, "cloud_name");

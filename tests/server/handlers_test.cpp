@@ -346,7 +346,7 @@ TEST_CASE("list filters, paging and sorting of job configs", "[handlers]") {
     CHECK(total({{"createdAfter", "-90m"}}) == 2);  // relative to the clock: 10:30
     CHECK(total({{"createdBefore", "-1Y-2M-5D"}}) == 0);
     CHECK(total({{"createdBefore", " 1D"}}) == 3);  // "+1D" sent unencoded
-    CHECK(total({{"name", ""}}) == 3);  // an empty filter filters nothing
+    CHECK(total({{"name", ""}}) == 3);              // an empty filter filters nothing
 
     auto page = a.get(configs, {{"sort", "name"}, {"skip", "1"}, {"limit", "1"}});
     REQUIRE(page.status == 200);
