@@ -17,7 +17,8 @@ using sqlite_fault_hook = std::function<void(std::string_view point)>;
 void set_sqlite_fault_hook(sqlite_fault_hook hook);
 
 /// Runs this thread's hook, if any. Fault points: "insert_config", "update_config",
-/// "claim_fires.claim" (after each claim), "update_run", "prune_runs".
+/// "claim_fires.claim" (after each claim), "update_run", "update_runs.run" (after each row),
+/// "prune_runs".
 void sqlite_fault_point(std::string_view point);
 
 }  // namespace scheduler::detail

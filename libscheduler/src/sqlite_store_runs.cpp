@@ -32,6 +32,13 @@ std::string const& update_run_sql() {
     return sql;
 }
 
+// The columns a run's life changes. When nothing else differs from the stored row, this narrow
+// UPDATE leaves untouched every index not keyed by them (primary key, fire, config, created,
+// name, operation), which is most of a run update's write cost (docs/storage.md).
+constexpr char const* update_run_state_sql =
+    "UPDATE job_runs SET status = ?2, processing_node = ?3, details = ?4, error = ?5,"
+    " updated_at = ?6, started_at = ?7, completed_at = ?8 WHERE id = ?1";
+
 std::string const& get_run_sql() {
     static std::string const sql =
         "SELECT " + std::string(detail::run_columns) + " FROM job_runs WHERE id = ?1";
@@ -68,6 +75,58 @@ constexpr char const* prune_sql =
 
 std::string run_not_found(std::string_view id) {
     return "job run '" + std::string(id) + "' not found";
+}
+
+/// Prepared statements of one run update, valid for one transaction.
+struct run_update_statements {
+    statement_ref read;
+    statement_ref full;
+    statement_ref state;
+};
+
+/// Checks and writes one run inside the caller's transaction; writes nothing when refused.
+status apply_run_update(run_update_statements& st, job_run const& r) {
+    st.read->tryReset();
+    st.read->clearBindings();
+    st.read->bind(1, r.id);
+    if (!st.read->executeStep()) return not_found(run_not_found(r.id));
+    auto const stored = detail::read_run(*st.read);
+    st.read->tryReset();
+    if (stored.status != r.status && !can_transition(stored.status, r.status)) {
+        return status{code::failed_precondition,
+                      "run '" + r.id + "' cannot go from " + std::string(to_string(stored.status)) +
+                          " to " + std::string(to_string(r.status)),
+                      "status"};
+    }
+    auto same_identity = stored;
+    same_identity.status = r.status;
+    same_identity.processing_node = r.processing_node;
+    same_identity.details = r.details;
+    same_identity.error = r.error;
+    same_identity.updated_at = r.updated_at;
+    same_identity.started_at = r.started_at;
+    same_identity.completed_at = r.completed_at;
+    if (same_identity != r) {
+        // Something beyond the run's state changed: replace the whole row.
+        st.full->tryReset();
+        st.full->clearBindings();
+        detail::bind_run(*st.full, r);
+        st.full->exec();
+        return {};
+    }
+    auto& u = *st.state;
+    u.tryReset();
+    u.clearBindings();
+    u.bind(1, r.id);
+    u.bind(2, std::string(to_string(r.status)));
+    u.bind(3, r.processing_node);
+    u.bind(4, r.details);
+    u.bind(5, r.error);
+    u.bind(6, static_cast<std::int64_t>(detail::to_micros(r.updated_at)));
+    detail::bind_time(u, 7, r.started_at);
+    detail::bind_time(u, 8, r.completed_at);
+    u.exec();
+    return {};
 }
 
 /// Applies one claim inside the caller's transaction; false when it must change nothing.
@@ -122,27 +181,32 @@ result<void> sqlite_store::update_run(job_run const& r) {
     return impl_->guarded<void>("update_run", "scheduled_for", [&]() -> result<void> {
         // IMMEDIATE: the status read and the write must see the same row.
         SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-        run_status from{};
-        {
-            auto st = impl_->prepare("SELECT status FROM job_runs WHERE id = ?1");
-            st->bind(1, r.id);
-            if (!st->executeStep()) return not_found(run_not_found(r.id));
-            auto parsed = parse_run_status(st->getColumn(0).getString());
-            if (!parsed) return status{code::internal, "corrupt status of run " + r.id};
-            from = *parsed;
-        }
-        if (from != r.status && !can_transition(from, r.status)) {
-            return status{code::failed_precondition,
-                          "run '" + r.id + "' cannot go from " + std::string(to_string(from)) +
-                              " to " + std::string(to_string(r.status)),
-                          "status"};
-        }
-        auto st = impl_->prepare(update_run_sql());
-        detail::bind_run(*st, r);
-        st->exec();
+        run_update_statements st{impl_->prepare(get_run_sql()), impl_->prepare(update_run_sql()),
+                                 impl_->prepare(update_run_state_sql)};
+        auto written = apply_run_update(st, r);
+        if (!written.ok()) return written;
         detail::sqlite_fault_point("update_run");
         tx.commit();
         return {};
+    });
+}
+
+result<std::vector<status>> sqlite_store::update_runs(std::span<job_run const> runs) {
+    using out_t = std::vector<status>;
+    return impl_->guarded<out_t>("update_runs", "scheduled_for", [&]() -> result<out_t> {
+        // One transaction for the batch: a refused row is skipped (its status says why), and
+        // a failure of SQLite itself rolls every row back.
+        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        run_update_statements st{impl_->prepare(get_run_sql()), impl_->prepare(update_run_sql()),
+                                 impl_->prepare(update_run_state_sql)};
+        out_t out;
+        out.reserve(runs.size());
+        for (auto const& r : runs) {
+            out.push_back(apply_run_update(st, r));
+            detail::sqlite_fault_point("update_runs.run");
+        }
+        tx.commit();
+        return out;
     });
 }
 

@@ -50,6 +50,8 @@ public:
     [[nodiscard]] result<void> insert_run(job_run const& r) override;
     [[nodiscard]] result<job_run> get_run(std::string_view id) override;
     [[nodiscard]] result<void> update_run(job_run const& r) override;
+    /// One IMMEDIATE transaction; refused rows are skipped and reported in their element.
+    [[nodiscard]] result<std::vector<status>> update_runs(std::span<job_run const> runs) override;
     [[nodiscard]] result<void> delete_run(std::string_view id) override;
     [[nodiscard]] result<page<job_run>> list_runs(run_query const& q) override;
     [[nodiscard]] result<std::vector<job_config>> due_configs(time_point due_by,
