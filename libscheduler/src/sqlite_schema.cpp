@@ -97,8 +97,27 @@ CREATE INDEX job_runs_started    ON job_runs (started_at);
 CREATE INDEX job_runs_completed  ON job_runs (completed_at);
 )sql";
 
-constexpr std::array<migration, 1> migrations{{
+// v2: write cost of the engine's hot path (docs/storage.md "Indexes and why").
+// - job_configs_due gains `id`, so due_configs (ORDER BY next_run_at, id LIMIT n) reads the
+//   index in order and stops after n rows instead of sorting every config due at one instant.
+// - job_runs loses the indexes that only served sorts by updated/enqueued/started/completed
+//   time: each run is updated twice (in_progress, then finished), and those indexes were
+//   rewritten on both. Sorting a list by these keys now scans and top-N sorts the matches.
+// - job_runs_active goes too: active_runs is served by job_runs_config (the planner already
+//   chose it), and the partial index cost an insert at claim and a delete at finish.
+constexpr char const* schema_v2 = R"sql(
+DROP INDEX job_configs_due;
+CREATE INDEX job_configs_due ON job_configs (disabled, next_run_at, id);
+DROP INDEX job_runs_updated;
+DROP INDEX job_runs_enqueued;
+DROP INDEX job_runs_started;
+DROP INDEX job_runs_completed;
+DROP INDEX job_runs_active;
+)sql";
+
+constexpr std::array<migration, 2> migrations{{
     {1, schema_v1},
+    {2, schema_v2},
 }};
 
 }  // namespace

@@ -57,9 +57,9 @@ public:
 TEST_CASE("a new file is at the latest schema version, in WAL mode", "[store]") {
     temp_db_path path;
     auto db = sqlite_store::open(path.str()).value();
-    CHECK(db->schema_version() == 1);
+    CHECK(db->schema_version() == 2);
     SQLite::Database raw(path.str(), SQLite::OPEN_READONLY);
-    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 1);
+    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 2);
     CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
 }
 
@@ -75,7 +75,7 @@ TEST_CASE("reopening an existing file keeps its data", "[store]") {
     scheduler::sqlite_options full;
     full.sync = scheduler::sqlite_sync::full;
     auto db = sqlite_store::open(path.str(), full).value();
-    CHECK(db->schema_version() == 1);
+    CHECK(db->schema_version() == 2);
     CHECK(db->get_config(c.id).value() == c);
     CHECK(db->get_run("run").value() == r);
 }
@@ -124,7 +124,7 @@ TEST_CASE("backup_to writes a copy that opens with the same data", "[store]") {
         REQUIRE(db->insert_config(make_config("after-backup")));
     }
     auto restored = sqlite_store::open(copy.str()).value();
-    CHECK(restored->schema_version() == 1);
+    CHECK(restored->schema_version() == 2);
     CHECK(restored->integrity_check());
     CHECK(restored->get_config(c.id).value() == c);
     CHECK(restored->get_run("run").value() == r);
