@@ -201,7 +201,12 @@ result<void> server::impl::open_stores(std::ostream& out) {
     auto db = scheduler::sqlite_store::open(cfg.data_dir + "/scheduler.db");
     if (!db) return db.error();
     store = std::move(*db);
-    if (auto ok = cckm::register_operations(operations); !ok) return ok.error();
+    cckm::operation_environment ops_env;
+    ops_env.backup_store = [db = store.get()](std::string const& dest) {
+        return db->backup_to(dest);
+    };
+    ops_env.backup_dir = cfg.data_dir + "/backups";
+    if (auto ok = cckm::register_operations(operations, std::move(ops_env)); !ok) return ok.error();
     if (cfg.enable_test_operations)
         if (auto ok = register_test_operations(operations); !ok) return ok.error();
     scheduler::engine_options opts;

@@ -17,7 +17,8 @@ std::span<std::string_view const> cloud_names() noexcept {
     return names;
 }
 
-scheduler::result<void> register_operations(scheduler::operation_registry& registry) {
+scheduler::result<void> register_operations(scheduler::operation_registry& registry,
+                                            operation_environment env) {
     struct entry {
         std::string_view name;
         std::string_view params_field;
@@ -32,7 +33,9 @@ scheduler::result<void> register_operations(scheduler::operation_registry& regis
         {"cckm_xks_credential_rotation", params::xks_rotation_field, params::validate_xks_rotation,
          handlers::run_xks_rotation},
         {"database_backup", params::database_backup_field, params::validate_database_backup,
-         handlers::run_database_backup},
+         [env](scheduler::operation_context& ctx) {
+             return handlers::run_database_backup(ctx, env);
+         }},
         {"user_password_expiry_notification", params::password_expiry_field,
          params::validate_password_expiry, handlers::run_password_expiry},
     };

@@ -29,10 +29,6 @@ scheduler::operation_result run_xks_rotation(scheduler::operation_context&) {
     return not_available();
 }
 
-scheduler::operation_result run_database_backup(scheduler::operation_context&) {
-    return not_available();
-}
-
 scheduler::operation_result run_password_expiry(scheduler::operation_context&) {
     return not_available();
 }

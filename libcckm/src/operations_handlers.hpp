@@ -3,6 +3,7 @@
 // (cloud providers, the store backup, the notifier) replaces one function at a time.
 #pragma once
 
+#include <cckm/operations.hpp>
 #include <scheduler/operation.hpp>
 
 namespace cckm::handlers {
@@ -17,8 +18,10 @@ inline constexpr char const* not_available_error =
 [[nodiscard]] scheduler::operation_result run_synchronization(scheduler::operation_context& ctx);
 /// cckm_xks_credential_rotation: rotates the credentials of AWS external key stores.
 [[nodiscard]] scheduler::operation_result run_xks_rotation(scheduler::operation_context& ctx);
-/// database_backup: a consistent copy of the store.
-[[nodiscard]] scheduler::operation_result run_database_backup(scheduler::operation_context& ctx);
+/// database_backup: a consistent copy of the live store in env.backup_dir, written under a
+/// temporary name and renamed, keeping the newest `retentionCount` backups.
+[[nodiscard]] scheduler::operation_result run_database_backup(scheduler::operation_context& ctx,
+                                                              operation_environment const& env);
 /// user_password_expiry_notification: notifies users whose password expires soon.
 [[nodiscard]] scheduler::operation_result run_password_expiry(scheduler::operation_context& ctx);
 

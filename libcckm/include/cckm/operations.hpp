@@ -12,7 +12,9 @@
 #include <scheduler/errors.hpp>
 #include <scheduler/operation.hpp>
 
+#include <functional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace cckm {
@@ -20,7 +22,18 @@ namespace cckm {
 /// Cloud names accepted in `cloud_name` (the reference's spelling).
 [[nodiscard]] std::span<std::string_view const> cloud_names() noexcept;
 
-/// Registers the five operations with their params validators.
-[[nodiscard]] scheduler::result<void> register_operations(scheduler::operation_registry& registry);
+/// What the operations need from the process hosting them. Every member is optional; an
+/// operation whose dependency is missing fails its runs with a message saying so.
+struct operation_environment {
+    /// Writes a consistent copy of the live store to the given path (for example
+    /// `sqlite_store::backup_to`). Used by database_backup.
+    std::function<scheduler::result<void>(std::string const& dest_path)> backup_store;
+    /// Directory database_backup writes into (created 0700 on first use).
+    std::string backup_dir;
+};
+
+/// Registers the five operations with their params validators and handlers.
+[[nodiscard]] scheduler::result<void> register_operations(scheduler::operation_registry& registry,
+                                                          operation_environment env = {});
 
 }  // namespace cckm

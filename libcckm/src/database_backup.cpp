@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// database_backup: a consistent copy of the live store through SQLite's online backup
+// (DESIGN.md §8), written under a temporary name and renamed so a crash never leaves a file
+// that looks like a finished backup, then pruned to the newest `retentionCount`.
+#include "operations_handlers.hpp"
+
+#include <scheduler/clock.hpp>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace cckm::handlers {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view backup_prefix = "backup-";
+constexpr std::string_view backup_suffix = ".db";
+
+scheduler::operation_result failed(std::string error) {
+    scheduler::operation_result r;
+    r.status = scheduler::run_status::failed;
+    r.error = std::move(error);
+    return r;
+}
+
+// "backup-20261123T194853Z-c4b65a5a.db": sorts by time, and the run id keeps two backups in the
+// same second apart.
+std::string backup_name(scheduler::time_point now, std::string const& run_id) {
+    std::string t = scheduler::format_rfc3339(now, false);  // 2026-11-23T19:48:53Z
+    std::erase(t, '-');
+    std::erase(t, ':');
+    return std::string(backup_prefix) + t + "-" + run_id.substr(0, 8) + std::string(backup_suffix);
+}
+
+bool is_backup_file(fs::directory_entry const& e) {
+    auto const name = e.path().filename().string();
+    return e.is_regular_file() && name.starts_with(backup_prefix) && name.ends_with(backup_suffix);
+}
+
+// Deletes the oldest backups beyond `keep`; returns how many were deleted.
+std::int64_t prune(fs::path const& dir, std::int64_t keep) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (auto const& e : fs::directory_iterator(dir, ec))
+        if (is_backup_file(e)) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    std::int64_t deleted = 0;
+    for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < files.size(); ++i)
+        if (fs::remove(files[i], ec)) ++deleted;
+    return deleted;
+}
+
+}  // namespace
+
+scheduler::operation_result run_database_backup(scheduler::operation_context& ctx,
+                                                operation_environment const& env) {
+    if (!env.backup_store || env.backup_dir.empty())
+        return failed("database_backup: this process has no store to back up");
+    boost::system::error_code jec;
+    auto params = boost::json::parse(ctx.params(), jec);
+    if (jec || !params.is_object()) return failed("database_backup: params are not an object");
+    auto const& o = params.as_object();
+    if (auto const* key = o.if_contains("backupKey");
+        key && key->is_string() && !key->as_string().empty())
+        // Refuse rather than write plaintext when the user asked for an encrypted backup.
+        return failed("database_backup: encrypted backups (backupKey) are not implemented yet");
+    std::int64_t keep = 0;  // 0: keep everything
+    if (auto const* rc = o.if_contains("retentionCount"); rc && rc->is_int64())
+        keep = rc->as_int64();
+
+    fs::path const dir{env.backup_dir};
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return failed("database_backup: cannot create " + dir.string() + ": " + ec.message());
+    fs::permissions(dir, fs::perms::owner_all, ec);
+    auto const name = backup_name(ctx.clock().now(), ctx.run().id);
+    auto const final_path = dir / name;
+    auto const temp_path = dir / ("." + name + ".partial");
+    if (auto r = env.backup_store(temp_path.string()); !r) {
+        fs::remove(temp_path, ec);
+        return failed("database_backup: " + r.error().message());
+    }
+    fs::permissions(temp_path, fs::perms::owner_read | fs::perms::owner_write, ec);
+    fs::rename(temp_path, final_path, ec);
+    if (ec) {
+        fs::remove(temp_path, ec);
+        return failed("database_backup: cannot finish " + final_path.string());
+    }
+    auto const size = fs::file_size(final_path, ec);
+    std::int64_t const deleted = keep > 0 ? prune(dir, keep) : 0;
+
+    scheduler::operation_result r;
+    r.details = boost::json::serialize(boost::json::object{
+        {"backup_id", name},
+        {"size_bytes", ec ? 0 : static_cast<std::int64_t>(size)},
+        {"num_deleted", deleted},
+    });
+    return r;
+}
+
+}  // namespace cckm::handlers
