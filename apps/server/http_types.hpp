@@ -47,21 +47,25 @@ struct principal {
 /// Everything a handler gets for one request.
 struct request_context {
     request const& req;
-    principal const* user = nullptr;  ///< null only on anonymous routes
+    principal const* user = nullptr;                              ///< null only on anonymous routes
     std::map<std::string, std::string, std::less<>> path_params;  ///< "{id}" -> value
     std::map<std::string, std::string, std::less<>> query;        ///< decoded; last value wins
-    std::string request_id;                                        ///< UUID, echoed in errors
+    std::string request_id;                                       ///< UUID, echoed in errors
 };
 
 using handler = std::function<response(request_context&)>;
 
 /// Builds a JSON response with the request's keep-alive and version.
-[[nodiscard]] response json_response(request const& req, http::status st, boost::json::value const& body);
+[[nodiscard]] response json_response(request const& req,
+                                     http::status st,
+                                     boost::json::value const& body);
 /// 204 No Content.
-[[nodiscard]] response empty_response(request const& req, http::status st = http::status::no_content);
+[[nodiscard]] response empty_response(request const& req,
+                                      http::status st = http::status::no_content);
 /// The CCKM-shaped error for a library status, mapped by the one code -> HTTP table
 /// ({"code", "codeDesc", "message", "requestID", "field"}).
-[[nodiscard]] response error_response(request const& req, scheduler::status const& st,
+[[nodiscard]] response error_response(request const& req,
+                                      scheduler::status const& st,
                                       std::string_view request_id);
 /// The HTTP status the table maps `c` to.
 [[nodiscard]] http::status http_status_for(scheduler::code c) noexcept;

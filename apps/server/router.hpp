@@ -29,8 +29,8 @@ public:
 
     /// The outcome of matching a request target's path.
     struct match_result {
-        route const* found = nullptr;             ///< null when no route matches
-        bool path_known = false;                  ///< some method matches the path (405 vs 404)
+        route const* found = nullptr;  ///< null when no route matches
+        bool path_known = false;       ///< some method matches the path (405 vs 404)
         std::map<std::string, std::string, std::less<>> params;
     };
     [[nodiscard]] match_result match(http::verb method, std::string_view path) const;

@@ -42,7 +42,8 @@ public:
     /// A fire not run because the previous run was still active (overlap_policy skip).
     virtual void on_fire_skipped(job_config const& /*config*/, time_point /*fire*/) {}
     /// A missed fire: `caught_up` says whether a misfire run was started for it.
-    virtual void on_misfire(job_config const& /*config*/, time_point /*fire*/, bool /*caught_up*/) {}
+    virtual void on_misfire(job_config const& /*config*/, time_point /*fire*/, bool /*caught_up*/) {
+    }
 };
 
 /// Where operations run. The default (empty) makes the engine own a pool of `workers` threads;
@@ -51,39 +52,40 @@ using work_executor = std::function<void(std::function<void()>)>;
 
 /// Engine settings, each with its default and reason.
 struct engine_options {
-    std::string node_id = "local-node";  ///< this process's node; configs run_on another are not run
-    std::size_t workers = 4;             ///< operation threads when no executor is given
-    work_executor executor;              ///< optional; see work_executor
-    std::size_t claim_batch = 2000;      ///< fires claimed per store transaction
+    std::string node_id =
+        "local-node";                ///< this process's node; configs run_on another are not run
+    std::size_t workers = 4;         ///< operation threads when no executor is given
+    work_executor executor;          ///< optional; see work_executor
+    std::size_t claim_batch = 2000;  ///< fires claimed per store transaction
     std::chrono::milliseconds max_sleep{60'000};  ///< longest timer wait (re-checks the store)
     std::size_t keep_runs_per_config = 1000;      ///< retention (DESIGN.md §3)
     std::chrono::hours keep_runs_for{24 * 90};    ///< retention (DESIGN.md §3)
     int max_retries = 5;                          ///< transient-error retries per unit of work
-    std::chrono::milliseconds retry_base{200};    ///< first backoff; doubles each retry, with jitter
+    std::chrono::milliseconds retry_base{200};  ///< first backoff; doubles each retry, with jitter
     std::chrono::milliseconds shutdown_grace{10'000};  ///< wait for operations at stop()
     /// A fire claimed more than this after its instant counts as missed (misfire_policy
     /// decides); below it, a busy loop's lateness is not a misfire (Quartz's misfireThreshold).
     std::chrono::milliseconds misfire_threshold{60'000};
-    std::chrono::hours prune_every{1};  ///< retention runs at most this often (clock time)
-    engine_observer* observer = nullptr;               ///< optional, not owned
+    std::chrono::hours prune_every{1};    ///< retention runs at most this often (clock time)
+    engine_observer* observer = nullptr;  ///< optional, not owned
 };
 
 /// Counters since the engine was built, for /metrics. A snapshot; each field is monotonic
 /// except `active`.
 struct engine_stats {
-    std::uint64_t fires_claimed = 0;   ///< scheduled fires that produced a run
-    std::uint64_t fires_skipped = 0;   ///< fires not run because of overlap_policy
-    std::uint64_t misfires = 0;        ///< misfire decisions (one per config per catch-up)
-    std::uint64_t misfire_runs = 0;    ///< of those, the ones that started a catch-up run
-    std::uint64_t runs_started = 0;    ///< runs that reached in_progress
+    std::uint64_t fires_claimed = 0;  ///< scheduled fires that produced a run
+    std::uint64_t fires_skipped = 0;  ///< fires not run because of overlap_policy
+    std::uint64_t misfires = 0;       ///< misfire decisions (one per config per catch-up)
+    std::uint64_t misfire_runs = 0;   ///< of those, the ones that started a catch-up run
+    std::uint64_t runs_started = 0;   ///< runs that reached in_progress
     std::uint64_t runs_completed = 0;
     std::uint64_t runs_failed = 0;
-    std::uint64_t runs_aborted = 0;    ///< cancelled, timed out or refused by the handler
-    std::uint64_t timeouts = 0;        ///< runs cancelled because they passed their timeout
-    std::uint64_t interrupted = 0;     ///< runs failed "interrupted" by recover()
-    std::uint64_t pruned = 0;          ///< runs deleted by retention
-    std::size_t active = 0;            ///< runs queued for or running on a worker now
-    std::size_t waiting = 0;           ///< runs buffered behind an active one (buffer_one)
+    std::uint64_t runs_aborted = 0;  ///< cancelled, timed out or refused by the handler
+    std::uint64_t timeouts = 0;      ///< runs cancelled because they passed their timeout
+    std::uint64_t interrupted = 0;   ///< runs failed "interrupted" by recover()
+    std::uint64_t pruned = 0;        ///< runs deleted by retention
+    std::size_t active = 0;          ///< runs queued for or running on a worker now
+    std::size_t waiting = 0;         ///< runs buffered behind an active one (buffer_one)
 };
 
 /// The scheduler engine. Thread-safe: the facade may be called from any thread (HTTP sessions)

@@ -7,8 +7,9 @@
 // validator refuses.
 //
 //   registry.add({.name = "say_hello", .params_field = "say_hello_params",
-//                 .validate = [](std::string_view p) -> scheduler::result<std::string> { return std::string(p); },
-//                 .run = [](scheduler::operation_context& ctx) { return scheduler::operation_result{}; }}).value();
+//                 .validate = [](std::string_view p) -> scheduler::result<std::string> { return
+//                 std::string(p); }, .run = [](scheduler::operation_context& ctx) { return
+//                 scheduler::operation_result{}; }}).value();
 #pragma once
 
 #include <scheduler/clock.hpp>
@@ -33,7 +34,9 @@ namespace scheduler {
 class cancellation_token {
 public:
     cancellation_token() : state_(std::make_shared<std::atomic<bool>>(false)) {}
-    [[nodiscard]] bool cancelled() const noexcept { return state_->load(std::memory_order_acquire); }
+    [[nodiscard]] bool cancelled() const noexcept {
+        return state_->load(std::memory_order_acquire);
+    }
     void cancel() noexcept { state_->store(true, std::memory_order_release); }
 
 private:
@@ -43,9 +46,9 @@ private:
 /// How a unit of work is retried on transient (`unavailable`) errors: exponential backoff from
 /// `base`, doubling per retry up to `cap`, with full jitter (scheduler/retry.hpp).
 struct retry_policy {
-    int max_retries = 5;                        ///< retries after the first attempt
-    std::chrono::milliseconds base{200};        ///< first backoff ceiling
-    std::chrono::milliseconds cap{30'000};      ///< no single wait is longer than this
+    int max_retries = 5;                    ///< retries after the first attempt
+    std::chrono::milliseconds base{200};    ///< first backoff ceiling
+    std::chrono::milliseconds cap{30'000};  ///< no single wait is longer than this
 };
 
 /// What an operation's handler receives. Valid for the duration of the call only.
@@ -87,8 +90,8 @@ using operation_handler = std::function<operation_result(operation_context& ctx)
 
 /// One registered operation.
 struct operation_info {
-    std::string name;          ///< e.g. "cckm_key_rotation"
-    std::string params_field;  ///< e.g. "cckm_key_rotation_params"
+    std::string name;           ///< e.g. "cckm_key_rotation"
+    std::string params_field;   ///< e.g. "cckm_key_rotation_params"
     params_validator validate;  ///< empty: any JSON object is accepted
     operation_handler run;
 };
@@ -103,7 +106,8 @@ public:
     /// Registered names, sorted.
     [[nodiscard]] std::vector<std::string> names() const;
     /// The operation whose params_field is `field`, or nullptr.
-    [[nodiscard]] std::shared_ptr<operation_info const> find_by_params_field(std::string_view field) const;
+    [[nodiscard]] std::shared_ptr<operation_info const> find_by_params_field(
+        std::string_view field) const;
 
 private:
     mutable std::shared_mutex mutex_;
