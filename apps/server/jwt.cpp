@@ -98,8 +98,11 @@ scheduler::result<jwt_claims> jwt_codec::verify(std::string_view token) const {
     // confusion).
     if (token.substr(0, dot1) != header_b64) return bad_token("Token algorithm is not accepted.");
     auto signing_input = token.substr(0, dot2);
-    auto sig = base64url_decode(token.substr(dot2 + 1));
-    if (!sig || !constant_time_equal(*sig, hmac_sha256(secret_, signing_input)))
+    // Compared as text against the canonical encoding: the last base64url character of a
+    // 32-byte MAC carries two unused bits, and decoding first would accept up to four spellings
+    // of one signature. Exactly one token string is valid.
+    auto const expected = base64url_encode(hmac_sha256(secret_, signing_input));
+    if (!constant_time_equal(token.substr(dot2 + 1), expected))
         return bad_token("Token signature is invalid.");
     auto payload = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
     if (!payload) return bad_token("Token malformed.");
