@@ -99,14 +99,15 @@ void engine::impl::dispatch(std::vector<std::string> const& run_ids) {
                 run->error = std::string("executor refused the run: ") + e.what();
                 run->completed_at = run->updated_at = clock_.now();
                 (void)store_.update_run(*run);
+                // Reported before it is untracked, so drain() cannot return in between.
+                count_finished(run_status::failed);
+                notify([&](engine_observer& o) { o.on_run_finished(*run); });
                 std::vector<std::string> next;
                 {
                     std::lock_guard lock(mu_);
                     next = untrack(id);
                 }
-                count_finished(run_status::failed);
                 cv_.notify_all();
-                notify([&](engine_observer& o) { o.on_run_finished(*run); });
                 dispatch(next);
             }
         }

@@ -269,19 +269,20 @@ void engine::impl::finish(std::string const& run_id, job_run run, operation_resu
     if (run.status == run_status::completed) run.error.clear();
     run.completed_at = run.updated_at = clock_.now();
     // The worker moves on at once; the run stays tracked (running, for drain()) until its
-    // terminal row has committed, and only then is it counted, reported and its successor
-    // started. A refused write is ignored as before: the row already holds a terminal state.
+    // terminal row has committed and it has been counted and reported, so drain() never
+    // returns before the observer heard of every run; only then is its successor started.
+    // A refused write is ignored as before: the row already holds a terminal state.
     auto finished = run;
     writer_.write_async(std::move(run),
                         [this, run_id, finished = std::move(finished)](status const&) {
+                            count_finished(finished.status);
+                            notify([&](engine_observer& o) { o.on_run_finished(finished); });
                             std::vector<std::string> next;
                             {
                                 std::lock_guard lock(mu_);
                                 next = untrack(run_id);
                             }
                             cv_.notify_all();
-                            count_finished(finished.status);
-                            notify([&](engine_observer& o) { o.on_run_finished(finished); });
                             dispatch(next);
                         });
 }
