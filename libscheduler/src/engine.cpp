@@ -20,7 +20,7 @@ engine::impl::impl(store& s, operation_registry& ops, scheduler::clock& clk, eng
 
 job_run engine::impl::make_run(job_config const& c, run_trigger t, time_point now) const {
     job_run r;
-    r.id = detail::make_uuid_v4();
+    r.id = detail::make_uuid_v7();
     r.account = c.account;
     r.job_config_id = c.id;
     r.name = c.name;

@@ -85,7 +85,7 @@ result<std::optional<time_point>> engine::impl::first_fire(job_config const& c, 
 result<job_config> engine::impl::create_config(job_config c) {
     if (auto r = validate_all(c); !r) return r.error();
     auto const now = clock_.now();
-    c.id = detail::make_uuid_v4();
+    c.id = detail::make_uuid_v7();
     c.created_at = c.updated_at = now;
     c.last_run_at.reset();
     auto next = first_fire(c, now);

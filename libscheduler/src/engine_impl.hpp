@@ -67,17 +67,16 @@ public:
     run_writer(run_writer const&) = delete;
     run_writer& operator=(run_writer const&) = delete;
 
-    /// Writes `run` and returns once its transaction has committed.
-    [[nodiscard]] status write(job_run const& run);
-    /// Queues `run`; `done` runs after its transaction, maybe on another thread. Returns at once
-    /// when another thread is flushing (which then also writes this row), else flushes.
+    /// Queues `run`; `done` (may be empty) runs after its transaction, maybe on another
+    /// thread. Returns at once when another thread is flushing (which then also writes this
+    /// row), else flushes. Rows commit, and `done`s run, in the order they were queued, one at
+    /// a time: a run's in_progress completion always precedes its terminal one.
     void write_async(job_run run, done_fn done);
 
 private:
     struct item {
         job_run run;
-        done_fn done;                  ///< async items
-        std::optional<status>* out{};  ///< sync items: where the waiter reads its outcome
+        done_fn done;
     };
     /// Flushes until the queue is empty. Caller holds `lock` on mutex_ and no flush is running.
     void flush(std::unique_lock<std::mutex>& lock);
@@ -85,7 +84,6 @@ private:
     store& store_;
     std::size_t max_batch_;
     std::mutex mutex_;
-    std::condition_variable cv_;  ///< signalled after every flushed batch
     std::deque<item> queue_;
     bool flushing_ = false;
 };
@@ -123,6 +121,7 @@ struct engine::impl {
         std::string cancel_reason;           ///< "cancelled" or "timeout" once cancelled
         std::optional<duration> timeout;     ///< the config's, captured at enqueue
         std::optional<time_point> deadline;  ///< started_at + timeout, once running
+        bool start_refused = false;  ///< the store refused its in_progress row (ended elsewhere)
     };
 
     // ---- engine.cpp: shared helpers

@@ -54,31 +54,19 @@ void worker_pool::work() {
 
 // ---- run_writer
 
-status run_writer::write(job_run const& run) {
-    std::optional<status> out;
-    std::unique_lock lock(mutex_);
-    queue_.push_back({run, {}, &out});
-    while (!out) {
-        // Not written yet: the row is either in the batch being written (wait for it) or still
-        // queued with nobody flushing (write it).
-        if (flushing_) {
-            cv_.wait(lock);
-        } else {
-            flush(lock);
-        }
-    }
-    return std::move(*out);
-}
-
 void run_writer::write_async(job_run run, done_fn done) {
     std::unique_lock lock(mutex_);
-    queue_.push_back({std::move(run), std::move(done), nullptr});
+    queue_.push_back({std::move(run), std::move(done)});
     if (!flushing_) flush(lock);
 }
 
 void run_writer::flush(std::unique_lock<std::mutex>& lock) {
-    while (!flushing_ && !queue_.empty()) {
-        flushing_ = true;
+    // One thread holds the flushing role until the queue is empty, completions included, so
+    // completions run in queue order. Rows queued meanwhile (by other workers, or by a
+    // completion that dispatches to an inline executor) join the next batch: that is the group
+    // commit, and under load a batch holds the rows of every worker.
+    flushing_ = true;
+    while (!queue_.empty()) {
         auto const n = std::min(max_batch_, queue_.size());
         std::vector<item> batch(std::make_move_iterator(queue_.begin()),
                                 std::make_move_iterator(queue_.begin() + static_cast<long>(n)));
@@ -97,23 +85,15 @@ void run_writer::flush(std::unique_lock<std::mutex>& lock) {
                                            : written.error());
             }
         } catch (std::exception const& e) {
-            // Stores answer with results; a throwing one must not strand the waiters.
+            // Stores answer with results; a throwing one must not strand the completions.
             outcomes.assign(n, status{code::internal, e.what()});
         }
-        lock.lock();
-        flushing_ = false;
-        for (std::size_t i = 0; i < n; ++i) {
-            if (batch[i].out) *batch[i].out = outcomes[i];
-        }
-        cv_.notify_all();
-        // Completions run unlocked and outside the flushing role: they may dispatch, and an
-        // inline executor may come straight back here to write.
-        lock.unlock();
         for (std::size_t i = 0; i < n; ++i) {
             if (batch[i].done) batch[i].done(outcomes[i]);
         }
         lock.lock();
     }
+    flushing_ = false;
 }
 
 }  // namespace detail
@@ -140,7 +120,9 @@ public:
     void report_progress(std::string details_json) override {
         run_.details = std::move(details_json);
         run_.updated_at = engine_.clock_.now();
-        (void)engine_.store_.update_run(run_);  // progress is best effort; the end state is not
+        // Through the writer, so it lands after this run's in_progress row and before its end
+        // state. Best effort: a refused progress row changes nothing.
+        engine_.writer_.write_async(run_, {});
     }
     bool wait_for(std::chrono::microseconds d) override {
         return engine_.wait_for(token_, deadline_, d);
@@ -217,19 +199,6 @@ void engine::impl::execute(std::string const& run_id) {
         run.status = run_status::in_progress;
         run.started_at = run.updated_at = now;
         run.processing_node = options_.node_id;
-        // Group-committed with the other workers' updates; returns once this row is durable,
-        // so on_run_started below still reports a committed row.
-        if (!writer_.write(run).ok()) {
-            // Someone finished or deleted the row meanwhile (e.g. cancelled from another node).
-            std::vector<std::string> next;
-            {
-                std::lock_guard lock(mu_);
-                next = untrack(run_id);
-            }
-            cv_.notify_all();
-            dispatch(next);
-            return;
-        }
         std::optional<time_point> deadline;
         if (timeout)
             deadline =
@@ -238,8 +207,27 @@ void engine::impl::execute(std::string const& run_id) {
             std::lock_guard lock(mu_);
             active_.at(run_id).deadline = deadline;
         }
-        ++counters_.runs_started;
-        notify([&](engine_observer& o) { o.on_run_started(run); });
+        // The in_progress row is group-committed with the other workers' rows while the handler
+        // already runs: waiting for it would cost one transaction per run (docs/engine.md,
+        // "Starting runs"). Until it commits the row still says scheduled, which recovery
+        // treats like in_progress. on_run_started reports the committed row, always before
+        // on_run_finished (the writer completes rows in order).
+        writer_.write_async(run, [this, run_id, started = run](status const& s) {
+            if (s.ok()) {
+                ++counters_.runs_started;
+                notify([&](engine_observer& o) { o.on_run_started(started); });
+                return;
+            }
+            // The row ended elsewhere meanwhile (e.g. cancelled from another node): stop the
+            // handler; its own terminal row will be refused and it is not reported.
+            std::lock_guard lock(mu_);
+            auto it = active_.find(run_id);
+            if (it == active_.end()) return;
+            it->second.start_refused = true;
+            if (it->second.cancel_reason.empty()) it->second.cancel_reason = "cancelled";
+            it->second.token.cancel();
+            cv_.notify_all();
+        });
         run_context ctx(*this, run, token, deadline);
         auto op = ops_.find(run.operation);
         outcome = call_handler(op.get(), ctx);
@@ -275,8 +263,16 @@ void engine::impl::finish(std::string const& run_id, job_run run, operation_resu
     auto finished = run;
     writer_.write_async(std::move(run),
                         [this, run_id, finished = std::move(finished)](status const&) {
-                            count_finished(finished.status);
-                            notify([&](engine_observer& o) { o.on_run_finished(finished); });
+                            bool refused = false;
+                            {
+                                std::lock_guard lock(mu_);
+                                auto it = active_.find(run_id);
+                                refused = it != active_.end() && it->second.start_refused;
+                            }
+                            if (!refused) {
+                                count_finished(finished.status);
+                                notify([&](engine_observer& o) { o.on_run_finished(finished); });
+                            }
                             std::vector<std::string> next;
                             {
                                 std::lock_guard lock(mu_);

@@ -44,6 +44,7 @@ sqlite_store::impl::impl(std::string const& path, sqlite_options const& options)
     // memory instead of being re-read for every batch.
     db.exec("PRAGMA cache_size = -65536");
     db.exec("PRAGMA temp_store = MEMORY");
+    db.exec("PRAGMA wal_autocheckpoint = 10000");
 }
 
 detail::statement_ref sqlite_store::impl::prepare(std::string const& sql) {

@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -161,6 +162,52 @@ void BM_claim_and_start_100k(benchmark::State& state) {
 BENCHMARK(BM_claim_and_start_100k)
     ->Args({100'000, 2})
     ->Args({100'000, 4})
+    ->Args({100'000, 32})
+    ->Args({100'000, 64})
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+/// The 100k case split in two phases, no worker threads: run_due with an executor that only
+/// collects the tasks (claim cost alone), then the tasks run one after the other on this
+/// thread (start + finish cost alone, no contention). Diagnoses BM_claim_and_start_100k.
+void BM_claim_then_start_inline_100k(benchmark::State& state) {
+    auto const n = state.range(0);
+    auto tpl = template_db("due-" + std::to_string(n), n,
+                           [](std::int64_t i) { return bench_config(i, "5 10 * * *", due_at); });
+    for (auto _ : state) {
+        db_copy db(tpl);
+        auto store = scheduler::sqlite_store::open(db.path).value();
+        scheduler::manual_clock clock{due_at};
+        start_counter counter;
+        std::vector<std::function<void()>> tasks;
+        scheduler::engine_options o;
+        o.executor = [&](std::function<void()> t) { tasks.push_back(std::move(t)); };
+        o.observer = &counter;
+        scheduler::engine eng(*store, noop_registry(), clock, o);
+        auto const t0 = std::chrono::steady_clock::now();
+        auto const cpu0 = std::clock();
+        auto claimed = eng.run_due(due_at);
+        auto const t_claimed = std::chrono::steady_clock::now();
+        auto const cpu_claimed = std::clock();
+        // Tasks may post more tasks (a finish dispatches a successor): run until none is left.
+        for (std::size_t i = 0; i < tasks.size(); ++i) {
+            auto t = std::move(tasks[i]);
+            t();
+        }
+        auto const t_done = std::chrono::steady_clock::now();
+        state.SetIterationTime(std::chrono::duration<double>(t_done - t0).count());
+        state.counters["claimed"] = static_cast<double>(claimed);
+        state.counters["started"] = static_cast<double>(counter.get().first);
+        state.counters["claim_s"] = std::chrono::duration<double>(t_claimed - t0).count();
+        state.counters["start_s"] = std::chrono::duration<double>(t_done - t_claimed).count();
+        state.counters["claim_cpu_s"] = static_cast<double>(cpu_claimed - cpu0) / CLOCKS_PER_SEC;
+        state.counters["start_cpu_s"] =
+            static_cast<double>(std::clock() - cpu_claimed) / CLOCKS_PER_SEC;
+    }
+}
+BENCHMARK(BM_claim_then_start_inline_100k)
+    ->Args({100'000})
     ->UseManualTime()
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
