@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sqlite_schema.hpp"
 
+#include <algorithm>
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <array>
@@ -131,6 +133,11 @@ int read_user_version(SQLite::Database& db) {
 }
 
 result<void> migrate(SQLite::Database& db) {
+    return migrate(db, latest_schema_version());
+}
+
+result<void> migrate(SQLite::Database& db, int target) {
+    target = std::min(target, latest_schema_version());
     // IMMEDIATE takes the write lock before reading the version, so two processes opening the
     // same new file cannot both run step 1.
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -142,12 +149,12 @@ result<void> migrate(SQLite::Database& db) {
                                                      std::to_string(latest_schema_version()) + ")"};
     }
     for (auto const& step : migrations) {
-        if (step.version <= current) continue;
+        if (step.version <= current || step.version > target) continue;
         db.exec(step.sql);
     }
-    if (current != latest_schema_version()) {
+    if (current < target) {
         // PRAGMA takes no bound parameters; the value is our own constant, not input.
-        db.exec("PRAGMA user_version = " + std::to_string(latest_schema_version()));
+        db.exec("PRAGMA user_version = " + std::to_string(target));
     }
     tx.commit();
     return {};

@@ -18,6 +18,10 @@ namespace scheduler::detail {
 /// SQLite::Exception (the caller converts).
 [[nodiscard]] result<void> migrate(SQLite::Database& db);
 
+/// Same, but stops at `target` (at most latest_schema_version()): lets tests build a file as an
+/// older release left it and check that opening it migrates the data.
+[[nodiscard]] result<void> migrate(SQLite::Database& db, int target);
+
 /// Reads PRAGMA user_version.
 [[nodiscard]] int read_user_version(SQLite::Database& db);
 

@@ -3,7 +3,9 @@
 // failures midway through a write leaving nothing behind (fault injection).
 #include <scheduler/sqlite_store.hpp>
 
-#include "sqlite_fault.hpp"  // libscheduler/src: the test-only fault point
+#include "sqlite_fault.hpp"   // libscheduler/src: the test-only fault point
+#include "sqlite_impl.hpp"    // libscheduler/src: row binding, to write rows as v1 did
+#include "sqlite_schema.hpp"  // libscheduler/src: migrate to an older version
 #include "sqlite_store_test_util.hpp"
 #include "support/catch.hpp"
 
@@ -92,6 +94,60 @@ TEST_CASE("a file with a newer schema is refused and left untouched", "[store]")
     SQLite::Database raw(path.str(), SQLite::OPEN_READONLY);
     CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 99);
     CHECK_FALSE(raw.tableExists("job_configs"));
+}
+
+namespace {
+
+/// Every index and table of a file as (type, name, sql), sorted.
+std::vector<std::string> schema_of(std::string const& path) {
+    SQLite::Database raw(path, SQLite::OPEN_READONLY);
+    SQLite::Statement q(raw,
+                        "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master"
+                        " ORDER BY type, name");
+    std::vector<std::string> out;
+    while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a file left at schema version 1 is migrated on open and keeps its data", "[store]") {
+    temp_db_path path;
+    auto c = make_config("from v1");
+    c.next_run_at = scheduler::parse_rfc3339("2026-03-02T10:05:00Z").value();
+    auto r = make_run("run-from-v1", c.id, run_status::completed);
+    {
+        // The file as release 1 wrote it: schema v1 and rows written with its columns.
+        SQLite::Database raw(path.str(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        REQUIRE(scheduler::detail::migrate(raw, 1));
+        REQUIRE(raw.execAndGet("PRAGMA user_version").getInt() == 1);
+        REQUIRE(raw.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'job_runs_started'")
+                    .getInt() == 1);
+        SQLite::Statement ic(
+            raw, scheduler::detail::insert_sql("job_configs", scheduler::detail::config_columns));
+        scheduler::detail::bind_config(ic, c);
+        ic.exec();
+        SQLite::Statement ir(
+            raw, scheduler::detail::insert_sql("job_runs", scheduler::detail::run_columns));
+        scheduler::detail::bind_run(ir, r);
+        ir.exec();
+    }
+    temp_db_path fresh;
+    (void)sqlite_store::open(fresh.str()).value();
+
+    auto db = sqlite_store::open(path.str()).value();
+    CHECK(db->schema_version() == 2);
+    CHECK(db->get_config(c.id).value() == c);
+    CHECK(db->get_run(r.id).value() == r);
+    // The due query finds the config through the new index.
+    auto due = db->due_configs(scheduler::parse_rfc3339("2026-03-02T11:00:00Z").value(), "any", 10);
+    REQUIRE(due);
+    REQUIRE(due->size() == 1);
+    CHECK(due->front().id == c.id);
+    CHECK(db->integrity_check());
+    db.reset();
+    // Same tables and indexes, with the same definitions, as a file created at version 2.
+    CHECK(schema_of(path.str()) == schema_of(fresh.str()));
 }
 
 TEST_CASE("a path that cannot be opened is unavailable", "[store]") {
