@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: cckm/key_store.hpp
+//
+// Where keys are kept: the CCKM key inventory, and the state of the simulated clouds. One
+// interface, an in-memory implementation for tests and embedders without a database, and a
+// SQLite one that lives in the scheduler's database file with its own connection and its own
+// `cckm_` tables. A `realm` separates independent collections in one file ("inventory" for
+// CCKM's view, "sim" for the simulated clouds), so synchronization has two sides to compare.
+//
+//   auto inventory = cckm::open_sqlite_key_store("data/scheduler.db", "inventory").value();
+//   inventory->put(key).value();
+//   auto attached = inventory->list({.cloud = "aws", .job_config_id = config_id}).value();
+#pragma once
+
+#include <cckm/cloud_key.hpp>
+#include <scheduler/errors.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cckm {
+
+/// A filtered page of keys, sorted by created_at then id.
+struct key_query {
+    std::string cloud{};                    ///< "" = every cloud
+    std::vector<std::string> containers{};  ///< empty = any container
+    std::string job_config_id{};            ///< "" = any; else keys labelled with this config
+    bool include_gone = true;               ///< keys synchronization marked gone
+    bool include_deleted = true;            ///< keys in state `deleted`
+    std::size_t skip = 0;
+    std::size_t limit = 0;  ///< 0 = no limit
+};
+
+/// Keeps keys, addressed by (cloud, id); native ids are unique per cloud when not empty.
+/// Implementations are thread-safe. Every call that writes is all-or-nothing.
+class key_store {
+public:
+    virtual ~key_store() = default;
+    /// Inserts or replaces one key. invalid_argument when cloud or id is empty;
+    /// already_exists when another key of the cloud has the same native id.
+    [[nodiscard]] virtual scheduler::result<void> put(cloud_key const& key) = 0;
+    /// Inserts or replaces several keys in one transaction: all are written or none.
+    [[nodiscard]] virtual scheduler::result<void> put_all(std::span<cloud_key const> keys) = 0;
+    /// One key; not_found when absent.
+    [[nodiscard]] virtual scheduler::result<cloud_key> get(std::string_view cloud,
+                                                           std::string_view id) = 0;
+    /// The key of `cloud` with this native id; not_found when absent.
+    [[nodiscard]] virtual scheduler::result<cloud_key> find_native(std::string_view cloud,
+                                                                   std::string_view native_id) = 0;
+    /// A page of keys and the total matching.
+    [[nodiscard]] virtual scheduler::result<key_page> list(key_query const& query) = 0;
+    /// Removes one key; not_found when absent.
+    [[nodiscard]] virtual scheduler::result<void> remove(std::string_view cloud,
+                                                         std::string_view id) = 0;
+};
+
+/// A key_store in process memory (lost at exit).
+[[nodiscard]] std::unique_ptr<key_store> make_in_memory_key_store();
+
+/// Settings of the SQLite key store's connection.
+struct sqlite_key_store_options {
+    std::chrono::milliseconds busy_timeout{5000};  ///< waits out the scheduler's writes
+};
+
+/// Opens (creating the `cckm_` tables when missing) the key store in the SQLite file at `path`,
+/// normally the scheduler's database, with a connection of its own; `realm` selects the
+/// collection. unavailable when the file cannot be opened.
+[[nodiscard]] scheduler::result<std::unique_ptr<key_store>> open_sqlite_key_store(
+    std::string const& path,
+    std::string realm = "inventory",
+    sqlite_key_store_options options = {});
+
+/// A new random (version 4) UUID in canonical text form, for key ids.
+[[nodiscard]] std::string new_key_id();
+
+}  // namespace cckm
