@@ -19,6 +19,9 @@
 
 namespace cckm {
 
+class key_store;
+class provider_registry;
+
 /// Cloud names accepted in `cloud_name` (the reference's spelling).
 [[nodiscard]] std::span<std::string_view const> cloud_names() noexcept;
 
@@ -27,9 +30,15 @@ namespace cckm {
 struct operation_environment {
     /// Writes a consistent copy of the live store to the given path (for example
     /// `sqlite_store::backup_to`). Used by database_backup.
-    std::function<scheduler::result<void>(std::string const& dest_path)> backup_store;
+    std::function<scheduler::result<void>(std::string const& dest_path)> backup_store{};
     /// Directory database_backup writes into (created 0700 on first use).
-    std::string backup_dir;
+    std::string backup_dir{};
+    /// The cloud providers, by cloud name. Used by key rotation and synchronization; must
+    /// outlive the registered operations.
+    provider_registry* providers = nullptr;
+    /// The key inventory: which keys exist and which rotation config each is attached to
+    /// (labels). Used by key rotation and synchronization; must outlive the operations.
+    key_store* inventory = nullptr;
 };
 
 /// Registers the five operations with their params validators and handlers.
