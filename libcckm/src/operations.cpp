@@ -27,9 +27,11 @@ scheduler::result<void> register_operations(scheduler::operation_registry& regis
     };
     entry const entries[] = {
         {"cckm_key_rotation", params::key_rotation_field, params::validate_key_rotation,
-         handlers::run_key_rotation},
+         [env](scheduler::operation_context& ctx) { return handlers::run_key_rotation(ctx, env); }},
         {"cckm_synchronization", params::synchronization_field, params::validate_synchronization,
-         handlers::run_synchronization},
+         [env](scheduler::operation_context& ctx) {
+             return handlers::run_synchronization(ctx, env);
+         }},
         {"cckm_xks_credential_rotation", params::xks_rotation_field, params::validate_xks_rotation,
          handlers::run_xks_rotation},
         {"database_backup", params::database_backup_field, params::validate_database_backup,

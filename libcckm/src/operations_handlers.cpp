@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Placeholder handlers: each records a failed run with an honest message rather than
-// pretending to have done the work. Replace one function at a time as the providers land.
+// Placeholder handlers (xks credential rotation, password expiry): each records a failed run
+// with an honest message rather than pretending to have done the work.
 #include "operations_handlers.hpp"
 
 namespace cckm::handlers {
@@ -16,14 +16,6 @@ scheduler::operation_result not_available() {
 }
 
 }  // namespace
-
-scheduler::operation_result run_key_rotation(scheduler::operation_context&) {
-    return not_available();
-}
-
-scheduler::operation_result run_synchronization(scheduler::operation_context&) {
-    return not_available();
-}
 
 scheduler::operation_result run_xks_rotation(scheduler::operation_context&) {
     return not_available();

@@ -12,10 +12,17 @@ namespace cckm::handlers {
 inline constexpr char const* not_available_error =
     "operation not available yet: cloud providers land with libcckm";
 
-/// cckm_key_rotation: rotates the keys attached to the config (DESIGN.md §8).
-[[nodiscard]] scheduler::operation_result run_key_rotation(scheduler::operation_context& ctx);
-/// cckm_synchronization: refreshes the key inventory from the cloud.
-[[nodiscard]] scheduler::operation_result run_synchronization(scheduler::operation_context& ctx);
+/// cckm_key_rotation: rotates the inventory keys attached to the config (label job_config_id)
+/// that the selection rules pick (expire_in, rotation_after, sfdc key_type), per cloud
+/// semantics (DESIGN.md §8). Details: {total_keys, num_rotated, num_skipped, num_failed,
+/// num_not_started, keys:[{id, status, error, ...}]}.
+[[nodiscard]] scheduler::operation_result run_key_rotation(scheduler::operation_context& ctx,
+                                                           operation_environment const& env);
+/// cckm_synchronization: pulls the cloud's keys (all, or the named containers) into the
+/// inventory and marks inventory keys the cloud no longer has as gone. Details: {total_keys,
+/// num_added, num_updated, num_unchanged, num_gone}.
+[[nodiscard]] scheduler::operation_result run_synchronization(scheduler::operation_context& ctx,
+                                                              operation_environment const& env);
 /// cckm_xks_credential_rotation: rotates the credentials of AWS external key stores.
 [[nodiscard]] scheduler::operation_result run_xks_rotation(scheduler::operation_context& ctx);
 /// database_backup: a consistent copy of the live store in env.backup_dir, written under a
