@@ -11,7 +11,10 @@
 #include "tls.hpp"
 #include "user_store.hpp"
 
+#include <cckm/cloud_provider.hpp>
+#include <cckm/key_store.hpp>
 #include <cckm/operations.hpp>
+#include <cckm/simulated_provider.hpp>
 #include <scheduler/asio_runner.hpp>
 #include <scheduler/engine.hpp>
 #include <scheduler/sqlite_store.hpp>
@@ -175,6 +178,10 @@ struct server::impl {
     std::unique_ptr<logger> log;
     metrics stats;
     std::unique_ptr<scheduler::sqlite_store> store;
+    // Declared before `engine`: the operations it runs use them, so they outlive it.
+    std::unique_ptr<cckm::key_store> key_inventory;
+    std::unique_ptr<cckm::key_store> simulated_state;
+    cckm::provider_registry providers;
     scheduler::operation_registry operations;
     std::unique_ptr<scheduler::engine> engine;
     std::unique_ptr<user_store> users;
@@ -194,14 +201,19 @@ struct server::impl {
     bool stopped = false;
 
     result<void> open_stores(std::ostream& out);
+    result<void> open_clouds(std::string const& db_path);
     result<void> open_tls();
 };
 
 result<void> server::impl::open_stores(std::ostream& out) {
-    auto db = scheduler::sqlite_store::open(cfg.data_dir + "/scheduler.db");
+    auto const db_path = cfg.data_dir + "/scheduler.db";
+    auto db = scheduler::sqlite_store::open(db_path);
     if (!db) return db.error();
     store = std::move(*db);
+    if (auto ok = open_clouds(db_path); !ok) return ok.error();
     cckm::operation_environment ops_env;
+    ops_env.providers = &providers;
+    ops_env.inventory = key_inventory.get();
     ops_env.backup_store = [db = store.get()](std::string const& dest) {
         return db->backup_to(dest);
     };
@@ -222,6 +234,22 @@ result<void> server::impl::open_stores(std::ostream& out) {
     jwt = std::make_unique<jwt_codec>(std::move(*secret), clock, cfg.auth.token_lifetime);
     auth = std::make_unique<auth_service>(*users, *jwt, clock, cfg.auth);
     return bootstrap_admin(*auth, cfg.data_dir, out);
+}
+
+// The key inventory and, unless --no-simulated-clouds, the six simulated clouds, all in the
+// scheduler's database file with connections of their own. A first start gives each simulated
+// cloud a few demo keys; a cckm_synchronization job brings them into the inventory.
+result<void> server::impl::open_clouds(std::string const& db_path) {
+    auto inventory = cckm::open_sqlite_key_store(db_path, "inventory");
+    if (!inventory) return inventory.error();
+    key_inventory = std::move(*inventory);
+    if (!cfg.simulated_clouds) return {};
+    auto state = cckm::open_sqlite_key_store(db_path, "sim");
+    if (!state) return state.error();
+    simulated_state = std::move(*state);
+    if (auto ok = cckm::add_simulated_providers(providers, *simulated_state, clock); !ok) return ok;
+    if (auto seeded = cckm::seed_demo_keys(providers); !seeded) return seeded.error();
+    return {};
 }
 
 result<void> server::impl::open_tls() {
