@@ -10,8 +10,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace schedulerd {
@@ -28,7 +32,8 @@ struct jwt_claims {
     std::int64_t exp = 0;             ///< expires at, Unix seconds
 };
 
-/// Signs and verifies tokens with one per-install secret. Thread-safe (immutable).
+/// Signs and verifies tokens with one per-install secret. Thread-safe (immutable but for a
+/// cache of verified tokens behind a mutex).
 class jwt_codec {
 public:
     /// `secret`: raw key bytes (32 from DATA_DIR/jwt-secret).
@@ -45,9 +50,25 @@ public:
     [[nodiscard]] std::chrono::seconds lifetime() const noexcept { return lifetime_; }
 
 private:
+    /// Tokens that verified, with their claims (see verify()).
+    struct verified_cache {
+        static constexpr std::size_t capacity = 4096;
+        struct hash {
+            using is_transparent = void;
+            std::size_t operator()(std::string_view s) const noexcept {
+                return std::hash<std::string_view>{}(s);
+            }
+        };
+        std::mutex mutex;
+        std::unordered_map<std::string, jwt_claims, hash, std::equal_to<>> verified;
+    };
+
+    [[nodiscard]] scheduler::result<jwt_claims> verify_uncached(std::string_view token) const;
+
     std::string secret_;
     scheduler::clock& clock_;
     std::chrono::seconds lifetime_;
+    std::unique_ptr<verified_cache> cache_ = std::make_unique<verified_cache>();
 };
 
 }  // namespace schedulerd

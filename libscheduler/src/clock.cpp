@@ -89,18 +89,45 @@ std::string format_rfc3339(time_point t, bool with_fraction) {
     auto day = date::floor<date::days>(t);
     date::year_month_day ymd{day};
     date::hh_mm_ss<std::chrono::microseconds> tod{t - day};
-    char buf[40];
-    int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d",
-                          static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                          static_cast<unsigned>(ymd.day()), static_cast<int>(tod.hours().count()),
-                          static_cast<int>(tod.minutes().count()),
-                          static_cast<int>(tod.seconds().count()));
-    std::string out(buf, static_cast<std::size_t>(n));
-    if (with_fraction) {
-        std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(tod.subseconds().count()));
-        out += buf;
+    // Digits written by hand: every timestamp of every API response comes through here, and
+    // snprintf's format parsing was a tenth of the time of a 1,000-config list.
+    int const year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) {
+        char buf[48];
+        int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", year,
+                              static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                              static_cast<int>(tod.hours().count()),
+                              static_cast<int>(tod.minutes().count()),
+                              static_cast<int>(tod.seconds().count()));
+        std::string out(buf, static_cast<std::size_t>(n));
+        if (with_fraction) {
+            std::snprintf(buf, sizeof buf, ".%06lld",
+                          static_cast<long long>(tod.subseconds().count()));
+            out += buf;
+        }
+        return out + 'Z';
     }
-    out += 'Z';
+    std::string out(with_fraction ? 27 : 20, '0');
+    auto put = [&out](std::size_t at, long long v, int width) {
+        for (int i = width - 1; i >= 0; --i, v /= 10)
+            out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+    };
+    put(0, year, 4);
+    out[4] = '-';
+    put(5, static_cast<unsigned>(ymd.month()), 2);
+    out[7] = '-';
+    put(8, static_cast<unsigned>(ymd.day()), 2);
+    out[10] = 'T';
+    put(11, tod.hours().count(), 2);
+    out[13] = ':';
+    put(14, tod.minutes().count(), 2);
+    out[16] = ':';
+    put(17, tod.seconds().count(), 2);
+    if (with_fraction) {
+        out[19] = '.';
+        put(20, tod.subseconds().count(), 6);
+    }
+    out.back() = 'Z';
     return out;
 }
 

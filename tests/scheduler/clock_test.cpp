@@ -4,6 +4,8 @@
 
 #include "support/catch.hpp"
 
+#include <cstdint>
+
 using namespace std::chrono_literals;
 using scheduler::format_rfc3339;
 using scheduler::parse_rfc3339;
@@ -12,6 +14,28 @@ TEST_CASE("RFC 3339 round-trips in UTC with microseconds", "[clock]") {
     auto t = parse_rfc3339("2020-07-14T11:19:49.821134916Z").value();
     CHECK(format_rfc3339(t) == "2020-07-14T11:19:49.821134Z");
     CHECK(format_rfc3339(t, false) == "2020-07-14T11:19:49Z");
+}
+
+TEST_CASE("RFC 3339 formatting round-trips every field, padding included", "[clock]") {
+    CHECK(format_rfc3339(parse_rfc3339("0001-01-01T00:00:00.000001Z").value()) ==
+          "0001-01-01T00:00:00.000001Z");
+    CHECK(format_rfc3339(parse_rfc3339("9999-12-31T23:59:59.999999Z").value()) ==
+          "9999-12-31T23:59:59.999999Z");
+    CHECK(format_rfc3339(parse_rfc3339("2024-02-29T07:08:09Z").value(), false) ==
+          "2024-02-29T07:08:09Z");
+    // Many instants across the years: format then parse gives the instant back, to the µs.
+    std::uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 20000; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        auto us = static_cast<std::int64_t>(x % 253'402'300'800'000'000ull);  // up to 9999
+        scheduler::time_point t{std::chrono::microseconds(us)};
+        auto text = format_rfc3339(t);
+        INFO(text);
+        REQUIRE(text.size() == 27);
+        REQUIRE(parse_rfc3339(text).value() == t);
+    }
 }
 
 TEST_CASE("RFC 3339 offsets are converted to UTC", "[clock]") {

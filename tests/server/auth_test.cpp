@@ -254,6 +254,7 @@ TEST_CASE("pipeline: request ids, 404/405, catch-all 500, metrics and a secret-f
             "schedulerd_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 2") !=
         std::string::npos);
 
+    f.log.flush();  // access lines are buffered (up to 200 ms)
     auto log = server_test::read_file(f.log_path);
     CHECK(log.find("kaput") != std::string::npos);
     CHECK(log.find(rid) != std::string::npos);
