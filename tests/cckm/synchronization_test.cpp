@@ -3,6 +3,9 @@
 // keys the cloud no longer has are marked gone, and an incomplete listing marks nothing gone.
 #include "provider_fixture.hpp"
 
+#include <filesystem>
+#include <random>
+
 using namespace cckm_test;
 using scheduler::code;
 using scheduler::run_status;
@@ -167,4 +170,51 @@ TEST_CASE("transient listing errors are retried", "[cckm][sync][retry]") {
     auto r = run_sync(f, R"({"cloud_name":"AzureCloud","synchronize_all":true})");
     CHECK(r.status == run_status::completed);
     CHECK(count(details(r), "num_added") == 1);
+}
+
+TEST_CASE("demo keys, synchronization and rotation over SQLite, as the server wires them",
+          "[cckm][sync][rotation][sqlite]") {
+    namespace fs = std::filesystem;
+    auto const dir =
+        fs::temp_directory_path() / ("cckm-sqlite-flow-" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir);
+    auto const db = (dir / "scheduler.db").string();
+    {
+        scheduler::manual_clock clock{at("2026-12-01T00:00:00Z")};
+        auto state = cckm::open_sqlite_key_store(db, "sim").value();
+        auto inventory = cckm::open_sqlite_key_store(db, "inventory").value();
+        cckm::provider_registry providers;
+        cckm::add_simulated_providers(providers, *state, clock).value();
+        CHECK(cckm::seed_demo_keys(providers).value() == 24);
+        scheduler::operation_registry ops;
+        cckm::register_operations(ops, {.providers = &providers, .inventory = inventory.get()})
+            .value();
+
+        test_context sync(clock, R"({"cloud_name":"aws","synchronize_all":true})", "s");
+        REQUIRE(ops.find("cckm_synchronization")->run(sync).status == run_status::completed);
+        // Attach the keys to a rotation config, as enable-rotation-job does.
+        for (auto k : inventory->list({.cloud = "aws"}).value().keys) {
+            k.labels["job_config_id"] = "config-1";
+            inventory->put(k).value();
+        }
+        // The demo keys are 400, 200, 100 and 10 days old: three are due after 90 days.
+        test_context rotate(clock, R"({"cloud_name":"aws","rotation_after":"90d"})", "config-1");
+        auto r = ops.find("cckm_key_rotation")->run(rotate);
+        INFO(r.details);
+        CHECK(r.status == run_status::completed);
+        CHECK(count(details(r), "num_rotated") == 3);
+        CHECK(count(details(r), "num_skipped") == 1);
+    }
+    {
+        // Everything is in the file: a new process sees the archived keys and the new ones.
+        auto inventory = cckm::open_sqlite_key_store(db, "inventory").value();
+        auto keys = inventory->list({.cloud = "aws"}).value();
+        CHECK(keys.total == 7);
+        auto attached = inventory->list({.cloud = "aws", .job_config_id = "config-1"}).value();
+        CHECK(attached.total == 4);  // three new keys and the young one
+        auto state = cckm::open_sqlite_key_store(db, "sim").value();
+        CHECK(state->list({.cloud = "aws"}).value().total == 7);
+    }
+    std::error_code ec;
+    fs::remove_all(dir, ec);
 }
