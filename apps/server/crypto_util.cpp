@@ -8,6 +8,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <random>
 #include <stdexcept>
 
 namespace schedulerd {
@@ -29,13 +30,33 @@ std::string random_bytes(std::size_t n) {
     return out;
 }
 
-std::string uuid_v4() {
-    auto b = random_bytes(16);
+namespace {
+/// 16 bytes as a version-4 UUID.
+std::string format_uuid_v4(std::string b) {
     b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);  // version 4
     b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
     auto hex = to_hex(b);
     return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' +
            hex.substr(16, 4) + '-' + hex.substr(20);
+}
+}  // namespace
+
+std::string uuid_v4() {
+    return format_uuid_v4(random_bytes(16));
+}
+
+std::string request_id() {
+    thread_local std::mt19937_64 gen = [] {
+        auto seed = random_bytes(32);
+        std::seed_seq seq(seed.begin(), seed.end());
+        return std::mt19937_64(seq);
+    }();
+    std::string b(16, '\0');
+    for (std::size_t i = 0; i < b.size(); i += 8) {
+        auto word = gen();
+        for (std::size_t j = 0; j < 8; ++j) b[i + j] = static_cast<char>(word >> (8 * j));
+    }
+    return format_uuid_v4(std::move(b));
 }
 
 std::string to_hex(std::string_view bytes) {

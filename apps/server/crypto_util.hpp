@@ -14,6 +14,10 @@ namespace schedulerd {
 [[nodiscard]] std::string random_bytes(std::size_t n);
 /// A random (version 4) UUID, lower-case: "3f0e...-4...".
 [[nodiscard]] std::string uuid_v4();
+/// A version-4-shaped UUID for correlating one request in logs and error bodies. Not a
+/// secret, so it comes from a per-thread generator seeded once from the CSPRNG instead of a
+/// RAND_bytes call (and its lock) per request.
+[[nodiscard]] std::string request_id();
 /// Lower-case hex of `bytes`.
 [[nodiscard]] std::string to_hex(std::string_view bytes);
 /// RFC 4648 §5 base64url without padding (the JWT encoding).

@@ -81,7 +81,7 @@ response request_pipeline::handle(request const& req, std::string_view remote) n
     principal who;
     response res;
     try {
-        ctx.request_id = uuid_v4();
+        ctx.request_id = request_id();
         res = dispatch(req, ctx, route_name, who);
     } catch (std::exception const& e) {
         log_.event("error", "handler exception (request " + ctx.request_id + ", route " +
@@ -103,7 +103,7 @@ response request_pipeline::reject(request const& req,
     request_context ctx{req, nullptr, {}, {}, {}};
     response res;
     try {
-        ctx.request_id = uuid_v4();
+        ctx.request_id = request_id();
         if (st == http::status::payload_too_large)
             res = payload_too_large_response(req, ctx.request_id);
         else
