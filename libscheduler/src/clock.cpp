@@ -38,8 +38,12 @@ bool expect(std::string_view s, std::size_t& pos, char a, char b = '\0') {
 
 result<time_point> parse_rfc3339(std::string_view s, std::string_view field) {
     auto bad = [&] {
-        return invalid_argument(std::string(field),
-                                "'" + std::string(s.substr(0, 64)) + "' is not an RFC 3339 time");
+        // Appended step by step: GCC 12 at -O3 warns (-Wrestrict, a false positive) on
+        // "'" + std::string(...).
+        std::string message = "'";
+        message.append(s.substr(0, 64));
+        message += "' is not an RFC 3339 time";
+        return invalid_argument(std::string(field), message);
     };
     std::size_t pos = 0;
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
@@ -105,7 +109,8 @@ std::string format_rfc3339(time_point t, bool with_fraction) {
                           static_cast<long long>(tod.subseconds().count()));
             out += buf;
         }
-        return out + 'Z';
+        out += 'Z';
+        return out;
     }
     std::string out(with_fraction ? 27 : 20, '0');
     auto put = [&out](std::size_t at, long long v, int width) {

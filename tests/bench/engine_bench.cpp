@@ -133,20 +133,30 @@ long vm_hwm_kib() {
     return -1;
 }
 
+/// One iteration's world for the 100k cases: a fresh copy of the template of `n` configs all
+/// due at `due_at`, its store, a clock standing at that instant, and a start counter.
+struct due_world {
+    explicit due_world(std::int64_t n)
+        : db(template_db("due-" + std::to_string(n),
+                         n,
+                         [](std::int64_t i) { return bench_config(i, "5 10 * * *", due_at); })),
+          store(scheduler::sqlite_store::open(db.path).value()) {}
+    db_copy db;
+    std::unique_ptr<scheduler::sqlite_store> store;
+    scheduler::manual_clock clock{due_at};
+    start_counter counter;
+};
+
 void BM_claim_and_start_100k(benchmark::State& state) {
     auto const n = state.range(0);
     auto const workers = static_cast<std::size_t>(state.range(1));
-    auto tpl = template_db("due-" + std::to_string(n), n,
-                           [](std::int64_t i) { return bench_config(i, "5 10 * * *", due_at); });
     for (auto _ : state) {
-        db_copy db(tpl);
-        auto store = scheduler::sqlite_store::open(db.path).value();
-        scheduler::manual_clock clock{due_at};
-        start_counter counter;
+        due_world w(n);
+        auto& counter = w.counter;
         scheduler::engine_options o;
         o.workers = workers;
         o.observer = &counter;
-        scheduler::engine eng(*store, noop_registry(), clock, o);
+        scheduler::engine eng(*w.store, noop_registry(), w.clock, o);
         auto const t0 = std::chrono::steady_clock::now();
         auto claimed = eng.run_due(due_at);
         auto const t_claimed = std::chrono::steady_clock::now();
@@ -173,18 +183,14 @@ BENCHMARK(BM_claim_and_start_100k)
 /// thread (start + finish cost alone, no contention). Diagnoses BM_claim_and_start_100k.
 void BM_claim_then_start_inline_100k(benchmark::State& state) {
     auto const n = state.range(0);
-    auto tpl = template_db("due-" + std::to_string(n), n,
-                           [](std::int64_t i) { return bench_config(i, "5 10 * * *", due_at); });
     for (auto _ : state) {
-        db_copy db(tpl);
-        auto store = scheduler::sqlite_store::open(db.path).value();
-        scheduler::manual_clock clock{due_at};
-        start_counter counter;
+        due_world w(n);
+        auto& counter = w.counter;
         std::vector<std::function<void()>> tasks;
         scheduler::engine_options o;
         o.executor = [&](std::function<void()> t) { tasks.push_back(std::move(t)); };
         o.observer = &counter;
-        scheduler::engine eng(*store, noop_registry(), clock, o);
+        scheduler::engine eng(*w.store, noop_registry(), w.clock, o);
         auto const t0 = std::chrono::steady_clock::now();
         auto const cpu0 = std::clock();
         auto claimed = eng.run_due(due_at);
