@@ -12,6 +12,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <queue>
 #include <type_traits>
@@ -124,7 +125,23 @@ private:
         parser_.emplace();
         parser_->body_limit(env_->limits.body_limit);
         parser_->header_limit(static_cast<std::uint32_t>(env_->limits.header_limit));
+        if (buffer_.size() > 0) return read_request();  // a pipelined request is already here
+        // Waiting for the next request: the idle timeout applies until its first byte arrives.
         lowest().expires_after(env_->limits.idle_timeout);
+        stream_.async_read_some(
+            buffer_.prepare(std::min<std::size_t>(env_->limits.header_limit, 4096)),
+            [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                if (ec) return self->close_socket();  // end of stream, idle timeout, reset
+                self->buffer_.commit(n);
+                self->read_request();
+            });
+    }
+
+    /// Reads the header (and then the body) of a request whose first bytes have arrived. One
+    /// read_timeout covers the whole request: a client trickling a byte at a time (slowloris)
+    /// cannot hold the connection longer by keeping bytes coming.
+    void read_request() {
+        lowest().expires_after(env_->limits.read_timeout);
         http::async_read_header(
             stream_, buffer_, *parser_,
             [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
@@ -145,8 +162,7 @@ private:
         auto cl = parser_->content_length();
         if (cl && *cl > env_->limits.body_limit) return reject(http::status::payload_too_large);
         if (parser_->is_done()) return on_read({});
-        phase_ = phase::body;
-        lowest().expires_after(env_->limits.read_timeout);
+        phase_ = phase::body;  // still under the request's read_timeout, set at its first byte
         if (auto it = parser_->get().find(http::field::expect);
             it != parser_->get().end() && beast::iequals(it->value(), "100-continue"))
             return send_continue();

@@ -14,9 +14,10 @@ struct server_limits {
     std::size_t body_limit = 1024 * 1024;
     /// Largest request header block; fits a JWT plus the usual headers, refuses header bombs.
     std::size_t header_limit = 16 * 1024;
-    /// Time for the body of a request to arrive once its header has; stops slow-body clients.
+    /// Time for a whole request (header and body) to arrive once its first byte has; stops
+    /// slow-header (slowloris) and slow-body clients, however steadily they trickle.
     std::chrono::milliseconds read_timeout{30'000};
-    /// Time a connection may wait for (the header of) its next request; frees idle sockets.
+    /// Time a connection may wait for the first byte of its next request; frees idle sockets.
     std::chrono::milliseconds idle_timeout{60'000};
     /// Time to write one response; a client that does not read cannot pin a session.
     std::chrono::milliseconds write_timeout{30'000};

@@ -194,6 +194,39 @@ TEST_CASE("limits: read_timeout cuts a request whose body stalls", "[server][lim
     CHECK(steady::now() - start < l.idle_timeout);  // the read timeout, not the idle one, cut it
 }
 
+TEST_CASE("limits: a slowloris client trickling its headers is cut while others are served",
+          "[server][limits]") {
+    auto l = base_limits();
+    l.read_timeout = 300ms;
+    live_server srv(l);
+    // Twenty clients each send a header line byte by byte, one byte every 50 ms: bytes keep
+    // arriving, so only a timeout on the whole request (not one reset per byte) stops them.
+    std::vector<std::future<std::chrono::milliseconds>> trickles;
+    for (int i = 0; i < 20; ++i) {
+        trickles.push_back(std::async(std::launch::async, [port = srv.port()] {
+            raw_conn c(port);
+            c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+            auto start = steady::now();
+            boost::system::error_code ec;
+            while (!ec && steady::now() - start < 8s) {
+                std::this_thread::sleep_for(50ms);  // the client's pace, not a wait for the server
+                asio::write(c.s, asio::buffer("a", 1), ec);
+            }
+            return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
+        }));
+    }
+    REQUIRE(srv.wait_connections(20));
+    // Meanwhile an ordinary client is answered at once.
+    auto r = srv.client().request(http::verb::get, "/healthz");
+    CHECK(r.status == 200);
+    for (auto& t : trickles) {
+        auto lasted = t.get();
+        CHECK(lasted < 8s);              // cut, not left to trickle
+        CHECK(lasted < l.idle_timeout);  // by the read timeout, not the idle one
+    }
+    REQUIRE(srv.wait_connections(0));
+}
+
 TEST_CASE("limits: write_timeout drops a client that does not read", "[server][limits]") {
     auto l = base_limits();
     l.write_timeout = 200ms;
