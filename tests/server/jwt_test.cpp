@@ -63,7 +63,7 @@ TEST_CASE("jwt expires after its lifetime on the injected clock", "[server][jwt]
     auto c = sample();
     auto token = codec.sign(c);
     clk.advance(std::chrono::seconds(299));
-    CHECK(codec.verify(token).has_value());
+    CHECK(codec.verify(token).has_value());  // now cached: the next check takes that path
     clk.advance(std::chrono::seconds(1));
     auto v = codec.verify(token);
     REQUIRE_FALSE(v.has_value());
