@@ -129,7 +129,7 @@ struct run_report {
     [[nodiscard]] std::string json_text(std::size_t total) const {
         json::array items;
         for (auto const& k : keys) {
-            json::object o{{"id", k.id}, {"status", k.status}, {"error", k.error}};
+            json::object o{{"id", k.id}, {"result", k.status}, {"message", k.error}};
             if (!k.reason.empty()) o["reason"] = k.reason;
             if (!k.new_id.empty()) o["new_id"] = k.new_id;
             if (k.attempts > 1) o["attempts"] = k.attempts;

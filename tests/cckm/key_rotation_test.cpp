@@ -32,9 +32,9 @@ TEST_CASE("expire_in rotates only keys expiring within the window", "[cckm][rota
     CHECK(count(d, "num_rotated") == 2);
     CHECK(count(d, "num_skipped") == 2);
     CHECK(count(d, "num_failed") == 0);
-    CHECK(key_entry(d, soon.id).at("status") == "rotated");
-    CHECK(key_entry(d, overdue.id).at("status") == "rotated");
-    CHECK(key_entry(d, later.id).at("status") == "skipped");
+    CHECK(key_entry(d, soon.id).at("result") == "rotated");
+    CHECK(key_entry(d, overdue.id).at("result") == "rotated");
+    CHECK(key_entry(d, later.id).at("result") == "skipped");
     CHECK(key_entry(d, never.id).at("reason").as_string().find("no expiry") != std::string::npos);
     CHECK(f.inventory_key(later).state == cckm::key_state::enabled);
 }
@@ -53,9 +53,9 @@ TEST_CASE("rotation_after rotates keys created or last rotated long enough ago",
 
     auto d = details(f.rotate(R"({"cloud_name":"AzureCloud","rotation_after":"30d"})"));
     CHECK(count(d, "num_rotated") == 1);
-    CHECK(key_entry(d, old_key.id).at("status") == "rotated");
-    CHECK(key_entry(d, young.id).at("status") == "skipped");
-    CHECK(key_entry(d, recent.id).at("status") == "skipped");
+    CHECK(key_entry(d, old_key.id).at("result") == "rotated");
+    CHECK(key_entry(d, young.id).at("result") == "skipped");
+    CHECK(key_entry(d, recent.id).at("result") == "skipped");
     // Azure adds a version to the same key; the inventory shows it.
     auto after = f.inventory_key(old_key);
     CHECK(after.versions.size() == 2);
@@ -82,7 +82,7 @@ TEST_CASE("only keys attached to the config, of its cloud, and not gone are cons
     auto d = details(f.rotate(R"({"cloud_name":"aws"})"));
     CHECK(count(d, "total_keys") == 1);
     CHECK(count(d, "num_rotated") == 1);
-    CHECK(key_entry(d, mine.id).at("status") == "rotated");
+    CHECK(key_entry(d, mine.id).at("result") == "rotated");
 }
 
 TEST_CASE("AWS rotation records the new key, moves the job to it and archives the old one",
@@ -117,7 +117,7 @@ TEST_CASE("AWS rotation records the new key, moves the job to it and archives th
     f.clock.advance(days(1));
     auto next = details(f.rotate(R"({"cloud_name":"aws"})"));
     CHECK(count(next, "total_keys") == 1);
-    CHECK(key_entry(next, new_id).at("status") == "rotated");
+    CHECK(key_entry(next, new_id).at("result") == "rotated");
 }
 
 TEST_CASE("rotate_material keeps the same key with new material", "[cckm][rotation][aws]") {
@@ -142,14 +142,14 @@ TEST_CASE("a cloud's rule refusing a key fails that key, permanently, with the r
     CHECK(r.status == run_status::failed);
     CHECK(r.error == "1 of 1 keys failed to rotate");
     auto entry = key_entry(details(r), k.id);
-    CHECK(entry.at("status") == "failed");
-    CHECK(entry.at("error").as_string().find("28 days") != std::string::npos);
+    CHECK(entry.at("result") == "failed");
+    CHECK(entry.at("message").as_string().find("28 days") != std::string::npos);
     CHECK(f.sim("AzureCloud").calls() == static_cast<std::uint64_t>(calls_before + 1));  // no retry
     CHECK(f.inventory_key(k).versions.size() == 1);
 
     auto data = f.attach(f.make_key("sfdc", "data-secret", 2h));
     auto sfdc = details(f.rotate(R"({"cloud_name":"sfdc"})"));
-    CHECK(key_entry(sfdc, data.id).at("error").as_string().find("24 hours") != std::string::npos);
+    CHECK(key_entry(sfdc, data.id).at("message").as_string().find("24 hours") != std::string::npos);
 }
 
 TEST_CASE("sfdc_param.key_type selects which tenant secrets rotate", "[cckm][rotation][sfdc]") {
@@ -160,8 +160,8 @@ TEST_CASE("sfdc_param.key_type selects which tenant secrets rotate", "[cckm][rot
     spec.key_type = "EventBus";
     auto events = f.attach(f.make_key("sfdc", spec, days(2)));
     auto d = details(f.rotate(R"({"cloud_name":"sfdc","sfdc_param":{"key_type":["EventBus"]}})"));
-    CHECK(key_entry(d, events.id).at("status") == "rotated");
-    CHECK(key_entry(d, data.id).at("status") == "skipped");
+    CHECK(key_entry(d, events.id).at("result") == "rotated");
+    CHECK(key_entry(d, data.id).at("result") == "skipped");
     CHECK(f.inventory_key(events).versions.size() == 2);
 }
 
@@ -204,9 +204,9 @@ TEST_CASE("a key still throttled after its retries fails with the cloud's words"
     ctx.retry = {2, 1ms, 1ms};
     auto r = f.run(ctx, "cckm_key_rotation");
     auto e = key_entry(details(r), k.id);
-    CHECK(e.at("status") == "failed");
+    CHECK(e.at("result") == "failed");
     CHECK(e.at("attempts").as_int64() == 3);
-    CHECK(e.at("error").as_string().starts_with("resource_exhausted: ThrottlingException"));
+    CHECK(e.at("message").as_string().starts_with("resource_exhausted: ThrottlingException"));
 }
 
 TEST_CASE("cancelling midway stops between keys and says how far it got",
@@ -231,9 +231,9 @@ TEST_CASE("cancelling midway stops between keys and says how far it got",
     CHECK(count(d, "total_keys") == 5);
     CHECK(count(d, "num_rotated") == 2);
     CHECK(count(d, "num_not_started") == 3);
-    CHECK(key_entry(d, keys[0].id).at("status") == "rotated");
-    CHECK(key_entry(d, keys[1].id).at("status") == "rotated");
-    CHECK(key_entry(d, keys[2].id).at("status") == "not_started");
+    CHECK(key_entry(d, keys[0].id).at("result") == "rotated");
+    CHECK(key_entry(d, keys[1].id).at("result") == "rotated");
+    CHECK(key_entry(d, keys[2].id).at("result") == "not_started");
     CHECK(f.inventory_key(keys[2]).versions.size() == 1);
     CHECK(rotations == 2);
 }
@@ -261,7 +261,7 @@ TEST_CASE("a provider failing half of the keys fails those keys, not the others"
     CHECK(count(d, "num_failed") == 3);
     for (auto const& k : keys) {
         bool const fails = failing.count(k.native_id) > 0;
-        CHECK(key_entry(d, k.id).at("status") == (fails ? "failed" : "rotated"));
+        CHECK(key_entry(d, k.id).at("result") == (fails ? "failed" : "rotated"));
         CHECK(f.inventory_key(k).versions.size() == (fails ? 1u : 2u));
     }
 }
@@ -278,8 +278,8 @@ TEST_CASE("a throwing provider becomes a failed key, not a crashed run",
     auto r = f.rotate(R"({"cloud_name":"gcp"})");
     CHECK(r.status == run_status::failed);
     auto e = key_entry(details(r), k.id);
-    CHECK(e.at("status") == "failed");
-    CHECK(e.at("error") == "internal: gcp provider: rotate_key threw: plugin bug");
+    CHECK(e.at("result") == "failed");
+    CHECK(e.at("message") == "internal: gcp provider: rotate_key threw: plugin bug");
 }
 
 TEST_CASE("a rotation stopped part-way is reported as such, with the new key recorded",
@@ -300,8 +300,8 @@ TEST_CASE("a rotation stopped part-way is reported as such, with the new key rec
     auto d = details(r);
     CHECK(count(d, "num_failed") == 1);
     auto e = key_entry(d, k.id);
-    CHECK(e.at("status") == "partially_rotated");
-    CHECK(e.at("error").as_string().find("aliases not moved") != std::string::npos);
+    CHECK(e.at("result") == "partially_rotated");
+    CHECK(e.at("message").as_string().find("aliases not moved") != std::string::npos);
     // The old key keeps its aliases and its job; the new key is in the inventory, unattached.
     auto old_key = f.inventory_key(k);
     CHECK(old_key.aliases == std::vector<std::string>{"alias/app"});
@@ -359,8 +359,8 @@ TEST_CASE("a rotation the inventory cannot record is reported as partially rotat
     auto r = ops.find("cckm_key_rotation")->run(ctx);
     CHECK(r.status == run_status::failed);
     auto e = key_entry(details(r), k.id);
-    CHECK(e.at("status") == "partially_rotated");
-    CHECK(e.at("error") ==
+    CHECK(e.at("result") == "partially_rotated");
+    CHECK(e.at("message") ==
           "rotated in the cloud; the inventory was not updated: database is locked");
     // The cloud did rotate: the next synchronization brings the inventory up to date.
     CHECK(f.sim("oci").get_key(k.native_id).value().versions.size() == 2);
