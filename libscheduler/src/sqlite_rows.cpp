@@ -243,12 +243,20 @@ status from_sqlite(SQLite::Exception const& e, std::string_view what, std::strin
         return status{code::unavailable, std::move(message)};
     }
     if (primary == SQLITE_CONSTRAINT) {
+        // A taken key is the client's problem, said in the client's terms: no SQL, table or
+        // column names in a message that reaches an API answer.
+        std::string_view entity = what.find("config") != std::string_view::npos ? "job config"
+                                  : what.find("run") != std::string_view::npos  ? "job run"
+                                                                                : "record";
         // Every table is keyed by `id`; other unique keys are named by the caller.
         if (extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
-            return status{code::already_exists, std::move(message), "id"};
+            return status{code::already_exists,
+                          "a " + std::string(entity) + " with this id already exists", "id"};
         }
         if (extended == SQLITE_CONSTRAINT_UNIQUE) {
-            return status{code::already_exists, std::move(message), std::move(field)};
+            auto text = "a " + std::string(entity) + " with this " +
+                        (field.empty() ? std::string("key") : field) + " already exists";
+            return status{code::already_exists, std::move(text), std::move(field)};
         }
         return status{code::failed_precondition, std::move(message)};
     }

@@ -7,7 +7,7 @@ local ids = {}
 for id in string.gmatch(os.getenv("IDS") or "", "[^,]+") do table.insert(ids, id) end
 local headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
 local counter = 0
-local prefix = "t"
+prefix = "t"  -- set per thread by setup(); a global, so thread:set reaches it
 
 function setup(thread)
     thread:set("prefix", "t" .. tostring(math.random(1, 1000000000)))

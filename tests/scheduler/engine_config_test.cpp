@@ -60,9 +60,13 @@ SCENARIO("creating a job config validates it and schedules its first fire", "[en
         WHEN("the same name is used twice") {
             REQUIRE(h.eng->create_config(engine_harness::config("same", "* * * * *")));
             auto r = h.eng->create_config(engine_harness::config("same", "* * * * *"));
-            THEN("the second is refused as already_exists") {
+            THEN("the second is refused as already_exists, in words fit for a client") {
                 REQUIRE_FALSE(r);
                 CHECK(r.error().error_code() == code::already_exists);
+                CHECK(r.error().field() == "name");
+                if (kind == "sqlite") {
+                    CHECK(r.error().message() == "a job config with this name already exists");
+                }
             }
         }
         WHEN("a config has a start date, an end date, or is disabled") {
