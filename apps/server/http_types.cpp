@@ -11,6 +11,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <array>
+#include <string>
 
 namespace schedulerd {
 
@@ -46,6 +47,40 @@ constexpr std::array<table_row, 14> table{{
     {code::internal, {http::status::internal_server_error, 14, "NCERRInternalServerError"}},
 }};
 
+/// `s` with each byte that does not belong to a well-formed UTF-8 sequence (RFC 3629: no
+/// overlong forms, no surrogates, nothing above U+10FFFF) replaced by U+FFFD. Error messages
+/// echo user input, and a percent-decoded query value or a message cut at a byte count can
+/// hold any byte; JSON must be UTF-8, and Boost.JSON serializes strings unchecked.
+std::string valid_utf8(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    std::size_t i = 0;
+    while (i < s.size()) {
+        auto const byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+        auto const c = byte(0);
+        std::size_t const len = c < 0x80                 ? 1
+                                : c >= 0xC2 && c <= 0xDF ? 2
+                                : c >= 0xE0 && c <= 0xEF ? 3
+                                : c >= 0xF0 && c <= 0xF4 ? 4
+                                                         : 0;
+        bool ok = len != 0 && i + len <= s.size();
+        for (std::size_t k = 1; ok && k < len; ++k) ok = (byte(k) & 0xC0) == 0x80;
+        if (ok && len > 2) {
+            auto const c1 = byte(1);
+            ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 > 0x9F) &&
+                 !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 > 0x8F);
+        }
+        if (ok) {
+            out.append(s.substr(i, len));
+            i += len;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 error_mapping error_mapping_for(scheduler::code c) noexcept {
@@ -79,14 +114,15 @@ response error_response(request const& req,
                         std::string_view message,
                         std::string_view request_id,
                         std::string_view field) {
+    std::string const text = valid_utf8(message);
     std::string desc(m.code_desc);
-    if (!message.empty()) {
+    if (!text.empty()) {
         desc += ": ";
-        desc += message;
+        desc += text;
     }
     boost::json::object body{
-        {"code", m.cckm_code}, {"codeDesc", desc}, {"message", message}, {"requestID", request_id}};
-    if (!field.empty()) body["field"] = field;
+        {"code", m.cckm_code}, {"codeDesc", desc}, {"message", text}, {"requestID", request_id}};
+    if (!field.empty()) body["field"] = valid_utf8(field);
     return json_response(req, m.status, body);
 }
 
