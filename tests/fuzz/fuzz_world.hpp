@@ -29,6 +29,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <cstdio>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -131,11 +133,15 @@ struct api_world {
 /// JSON object with the CCKM codeDesc: bad input must never become a 5xx.
 inline void check_response(response const& res) {
     auto const status = res.result_int();
-    if (status < 100 || status >= 500) __builtin_trap();
-    if (status >= 400) {
+    bool bad = status < 100 || status >= 500;
+    if (!bad && status >= 400) {
         boost::system::error_code ec;
         auto v = json::parse(res.body(), ec);
-        if (ec || !v.is_object() || !v.as_object().contains("codeDesc")) __builtin_trap();
+        bad = ec || !v.is_object() || !v.as_object().contains("codeDesc");
+    }
+    if (bad) {
+        std::fprintf(stderr, "finding: status %u, body: %s\n", status, res.body().c_str());
+        __builtin_trap();
     }
 }
 
