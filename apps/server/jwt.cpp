@@ -136,8 +136,12 @@ scheduler::result<jwt_claims> jwt_codec::verify_uncached(std::string_view token)
     auto claims = claims_of(v);
     if (!claims) return claims;
     auto now = unix_seconds(clock_.now());
-    if (now >= claims->exp)
-        return bad_token("Token is expired by " + std::to_string(now - claims->exp) + "s.");
+    if (now >= claims->exp) {
+        // In unsigned arithmetic: exp is any int64 the signer wrote, and now - INT64_MIN
+        // overflows; the true difference always fits in 64 unsigned bits.
+        auto const late = static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(claims->exp);
+        return bad_token("Token is expired by " + std::to_string(late) + "s.");
+    }
     return claims;
 }
 

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Inputs the fuzzers of tests/fuzz found (docs/reliability.md "Fuzzing"), each kept as a test
 // so the bug stays fixed under the normal suites.
+#include "crypto_util.hpp"
 #include "handlers/query.hpp"
 #include "http_types.hpp"
+#include "jwt.hpp"
 
 #include "support/catch.hpp"
 
 #include <boost/json/parse.hpp>
 
+#include <cstdint>
+#include <limits>
 #include <string>
 
 namespace json = boost::json;
@@ -58,4 +62,22 @@ TEST_CASE("error bodies keep well-formed UTF-8 and replace everything else",
     CHECK(text("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
     CHECK(text("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
     CHECK(text("x\xE2\x82") == "x\xEF\xBF\xBD\xEF\xBF\xBD");                // truncated
+}
+
+TEST_CASE("jwt_fuzz: a signed token with exp = INT64_MIN is refused without overflow",
+          "[server][jwt][fuzz]") {
+    // "Token is expired by <now - exp>s." overflowed int64 (UBSan) for a far-past exp; only a
+    // holder of the secret can sign such a token, but the server must still answer sanely.
+    std::string const secret(32, 'k');
+    scheduler::manual_clock clock{now};
+    schedulerd::jwt_codec jwt{secret, clock};
+    std::string token = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." +
+                        schedulerd::base64url_encode(
+                            R"({"sub":"local|x","iss":"kylo","iat":0,"exp":-9223372036854775808})");
+    token += '.' + schedulerd::base64url_encode(schedulerd::hmac_sha256(secret, token));
+    auto claims = jwt.verify(token);
+    REQUIRE_FALSE(claims);
+    CHECK(claims.error().error_code() == scheduler::code::unauthenticated);
+    // now (1772445600) + 2^63 seconds late.
+    CHECK(claims.error().message() == "Token is expired by 9223372038627221408s.");
 }
