@@ -6,6 +6,7 @@
 # (every request is valid, so any non-2xx is an error), schedulerd's RSS every 5 s (steady after
 # warm-up means no growth), and the engine's lateness (started_at - scheduled_for) over the run.
 # Usage: bash scripts/load-test.sh [seconds, default 60] [connections, default 1000]
+#        MIX=tests/load/reads.lua bash scripts/load-test.sh ...   (reads only: RSS must stay flat)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -56,9 +57,9 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 (for _ in $(seq 0 5 "$secs"); do echo "$(rss)"; sleep 5; done) >"$work/rss.txt" &
 sampler=$!
 
-echo "## wrk -t2 -c$conns -d${secs}s, mix: 70% GET one, 10% list 20, 10% create, 10% patch"
+echo "## wrk -t2 -c$conns -d${secs}s, mix ${MIX:-tests/load/mix.lua}"
 TOKEN=$token IDS=$(IFS=,; echo "${ids[*]}") \
-    wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s -s tests/load/mix.lua "$url" |
+    wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s -s "${MIX:-tests/load/mix.lua}" "$url" |
     grep -E 'Requests/sec|requests in|Socket errors|Non-2xx|Latency'
 wait "$sampler" || true
 echo
