@@ -49,13 +49,7 @@ result<std::size_t> simulated_provider::seed_demo_keys() {
         k.account = rules.account;
         k.region = rules.region;
         k.container = rules.container;
-        if (cloud() == "AzureCloud")
-            k.native_id = "https://" + k.container + ".vault.azure.net/keys/" + k.name;
-        else if (cloud() == "gcp")
-            k.native_id = "projects/" + k.account + "/locations/" + k.region + "/keyRings/" +
-                          k.container + "/cryptoKeys/" + k.name;
-        else
-            k.native_id = new_key_id();
+        k.native_id = detail::native_id_for(k, k.name);
         k.id = k.native_id;
         k.key_type = cloud() == "sfdc" ? sfdc_types[i] : d.key_type;
         if (cloud() == "aws") k.aliases = {"alias/demo-key-" + std::to_string(i + 1)};

@@ -54,6 +54,15 @@ cloud_rules const* rules_of(std::string_view cloud) noexcept {
     return nullptr;
 }
 
+std::string native_id_for(cloud_key const& k, std::string_view name) {
+    if (k.cloud == "AzureCloud")
+        return "https://" + k.container + ".vault.azure.net/keys/" + std::string(name);
+    if (k.cloud == "gcp")
+        return "projects/" + k.account + "/locations/" + k.region + "/keyRings/" + k.container +
+               "/cryptoKeys/" + std::string(name);
+    return new_key_id();
+}
+
 }  // namespace detail
 
 namespace {
@@ -213,13 +222,7 @@ result<cloud_key> simulated_provider::do_create_key(key_spec const& spec) {
     k.account = spec.account.empty() ? std::string(rules.account) : spec.account;
     k.region = spec.region.empty() ? std::string(rules.region) : spec.region;
     k.container = spec.container.empty() ? std::string(rules.container) : spec.container;
-    if (cloud() == "AzureCloud")
-        k.native_id = "https://" + k.container + ".vault.azure.net/keys/" + spec.name;
-    else if (cloud() == "gcp")
-        k.native_id = "projects/" + k.account + "/locations/" + k.region + "/keyRings/" +
-                      k.container + "/cryptoKeys/" + spec.name;
-    else
-        k.native_id = new_key_id();
+    k.native_id = detail::native_id_for(k, spec.name);
     k.id = k.native_id;
     k.key_type = spec.key_type;
     k.origin = spec.origin;

@@ -3,7 +3,10 @@
 // one code path and the differences between clouds are data.
 #pragma once
 
+#include <cckm/cloud_key.hpp>
+
 #include <chrono>
+#include <string>
 #include <string_view>
 
 namespace cckm::detail {
@@ -37,6 +40,10 @@ struct cloud_rules {
 
 /// The rules of `cloud`, or nullptr when it is not one of cloud_names().
 [[nodiscard]] cloud_rules const* rules_of(std::string_view cloud) noexcept;
+
+/// The cloud's own id for a new key named `name` in `k`'s cloud and location (account, region,
+/// container): Azure's key URL, GCP's resource name, a fresh id elsewhere.
+[[nodiscard]] std::string native_id_for(cloud_key const& k, std::string_view name);
 
 /// Salesforce tenant secret types (sfdc_param.key_type).
 inline constexpr std::string_view sfdc_key_types[] = {"Data", "EventBus", "SearchIndex",

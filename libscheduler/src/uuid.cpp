@@ -46,13 +46,6 @@ std::string to_text(std::array<std::uint8_t, 16> const& bytes) {
 
 }  // namespace
 
-std::string make_uuid_v4() {
-    auto bytes = random_bytes();
-    bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0f) | 0x40);  // version 4
-    bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
-    return to_text(bytes);
-}
-
 std::string make_uuid_v7() {
     // RFC 9562 §6.2 method 1: the 12 bits after the version are a counter that restarts at a
     // random value below 2048 each millisecond, so ids made by one thread within a millisecond
