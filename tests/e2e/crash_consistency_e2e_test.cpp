@@ -28,7 +28,6 @@
 #include <vector>
 
 using scheduler_test::http_client;
-using scheduler_test::server_options;
 using scheduler_test::server_process;
 namespace http = boost::beast::http;
 namespace json = boost::json;
@@ -150,9 +149,8 @@ json::array list_all(http_client const& cli, std::string const& token, std::stri
 
 TEST_CASE("e2e: SIGKILL at random moments loses no acknowledged write and leaves nothing half",
           "[e2e][crash]") {
-    server_options o;
+    auto o = scheduler_test::fast_server_options();
     o.tls = false;  // one connection per request: spare the handshakes, the store is the point
-    o.config_json = R"({"auth": {"pbkdf2_iterations": 1000}, "limits": {"io_threads": 2}})";
     o.extra_args = {"--enable-test-operations"};
     server_process srv(SCHEDULERD_PATH, o);
     ledger book;

@@ -21,8 +21,7 @@ constexpr char const* configs = "/api/v1/scheduler/job-configs";
 constexpr char const* jobs = "/api/v1/scheduler/jobs";
 
 server_options sleepy_server() {
-    server_options o;
-    o.config_json = R"({"auth": {"pbkdf2_iterations": 1000}, "limits": {"io_threads": 2}})";
+    auto o = scheduler_test::fast_server_options();
     o.extra_args = {"--enable-test-operations"};
     return o;
 }

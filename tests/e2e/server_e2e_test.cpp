@@ -23,11 +23,8 @@ using namespace std::chrono_literals;
 namespace {
 
 /// Fast password hashing for tests that are not about hashing.
-server_options fast(std::string extra_limits = {}, std::string extra_auth = {}) {
-    server_options o;
-    o.config_json = R"({"auth": {"pbkdf2_iterations": 1000)" + extra_auth +
-                    R"(}, "limits": {"io_threads": 2)" + extra_limits + "}}";
-    return o;
+server_options fast(std::string const& extra_limits = {}, std::string const& extra_auth = {}) {
+    return scheduler_test::fast_server_options(extra_limits, extra_auth);
 }
 
 json::value user_body(std::string const& name,

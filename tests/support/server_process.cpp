@@ -354,6 +354,13 @@ void server_process::restart() {
     start();
 }
 
+server_options fast_server_options(std::string const& extra_limits, std::string const& extra_auth) {
+    server_options o;
+    o.config_json = R"({"auth": {"pbkdf2_iterations": 1000)" + extra_auth +
+                    R"(}, "limits": {"io_threads": 2)" + extra_limits + "}}";
+    return o;
+}
+
 std::string server_process::base_url() const {
     return std::string(options_.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
 }

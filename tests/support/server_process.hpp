@@ -103,6 +103,12 @@ struct server_options {
     std::chrono::seconds stop_timeout{30};   ///< wait for exit after SIGTERM
 };
 
+/// Options for tests that are not about password hashing: cheap PBKDF2 (1,000 iterations) and
+/// two I/O threads. `extra_limits` / `extra_auth` are appended inside the "limits" / "auth"
+/// objects (start them with a comma: R"(, "token_lifetime_s": 1)").
+[[nodiscard]] server_options fast_server_options(std::string const& extra_limits = {},
+                                                 std::string const& extra_auth = {});
+
 /// One schedulerd process and its temp directory (removed by the destructor, which also kills a
 /// still-running process). Not copyable.
 class server_process {
