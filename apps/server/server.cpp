@@ -279,8 +279,8 @@ result<std::unique_ptr<server>> server::create(server_config cfg, std::ostream& 
     if (auto ok = ensure_data_dir(c.data_dir); !ok) return ok.error();
     if (auto ok = p->open_stores(out); !ok) return ok.error();
     if (auto ok = p->open_tls(); !ok) return ok.error();
-    p->svc =
-        std::unique_ptr<services>(new services{*p->engine, p->operations, *p->store, c.node_id});
+    p->svc = std::unique_ptr<services>(new services{*p->engine, p->operations, *p->store, c.node_id,
+                                                    p->key_inventory.get(), &p->providers});
     p->routes = build_router(*p->svc, *p->auth, p->stats);
     p->stats.set_extra([eng = p->engine.get()] { return engine_metrics(*eng); });
     p->pipeline = std::make_unique<request_pipeline>(p->routes, *p->auth, p->stats, *p->log);

@@ -8,6 +8,11 @@
 
 #include <string>
 
+namespace cckm {
+class key_store;
+class provider_registry;
+}  // namespace cckm
+
 namespace schedulerd {
 
 struct services {
@@ -15,6 +20,10 @@ struct services {
     scheduler::operation_registry& operations;
     scheduler::store& store;
     std::string node_id;
+    /// The key inventory and the cloud providers (libcckm); null in handler tests that do not
+    /// need them. The cckm routes answer 503 when they are missing.
+    cckm::key_store* inventory = nullptr;
+    cckm::provider_registry* providers = nullptr;
 };
 
 }  // namespace schedulerd

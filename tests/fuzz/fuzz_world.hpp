@@ -80,7 +80,8 @@ struct api_world {
         scheduler::engine_options o;
         o.executor = exec.executor();  // runs nothing unless drained: no threads, no clouds
         eng = std::make_unique<scheduler::engine>(*store, ops, auth.clock, o);
-        svc = std::make_unique<services>(services{*eng, ops, *store, "fuzz-node"});
+        svc =
+            std::make_unique<services>(services{*eng, ops, *store, "fuzz-node", nullptr, nullptr});
         register_system_routes(routes, auth.stats);
         register_auth_routes(routes, auth.auth);
         register_usermgmt_routes(routes, auth.auth);

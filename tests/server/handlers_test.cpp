@@ -51,7 +51,7 @@ struct api {
         o.executor = exec.executor();
         eng = std::make_unique<scheduler::engine>(*store, ops, clock, o);
         svc = std::make_unique<schedulerd::services>(
-            schedulerd::services{*eng, ops, *store, "local-node"});
+            schedulerd::services{*eng, ops, *store, "local-node", nullptr, nullptr});
         schedulerd::register_scheduler_routes(routes, *svc);
         user.username = "admin";
         user.groups = {"admin"};
