@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -73,6 +74,43 @@ void bind_run(SQLite::Statement& s, job_run const& r);
                                  std::string_view what,
                                  std::string field = {});
 
+/// Configs recently read by id, so a hot `GET /job-configs/{id}` skips SQLite and the
+/// connection's mutex. Every write path that changes a config row erases it after its commit;
+/// a reader only fills an entry if no such erase happened since it began reading (the
+/// generation), so a value read before a commit can never be cached after it. Only this
+/// process writes the file (DESIGN.md §6), so in-process invalidation is complete.
+class config_cache {
+public:
+    /// The cached config, or nullopt.
+    [[nodiscard]] std::optional<job_config> find(std::string_view id) const;
+    /// Read before the database, passed to fill().
+    [[nodiscard]] std::uint64_t generation() const;
+    /// Caches `c`, unless a config was invalidated after `generation` was read.
+    void fill(job_config const& c, std::uint64_t generation);
+    /// Forgets the configs with these ids; call after the write that changed them committed.
+    void invalidate(std::string_view id);
+    template <class Range, class Proj>
+    void invalidate_all(Range const& items, Proj proj) {
+        std::unique_lock lock(mu_);
+        ++gen_;
+        for (auto const& item : items) erase_locked(proj(item));
+    }
+
+private:
+    void erase_locked(std::string_view id);
+    struct string_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    // Bounded: a client reading a million configs at random must not grow it without limit.
+    static constexpr std::size_t max_entries = 16384;
+    mutable std::shared_mutex mu_;
+    std::uint64_t gen_ = 0;
+    std::unordered_map<std::string, job_config, string_hash, std::equal_to<>> map_;
+};
+
 }  // namespace detail
 
 /// One connection serialized by a mutex: SQLite connections must not be used by two threads
@@ -105,6 +143,7 @@ struct sqlite_store::impl {
 
     SQLite::Database db;
     std::mutex mu;
+    detail::config_cache configs;
     std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache;
     std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> list_cache;
 };

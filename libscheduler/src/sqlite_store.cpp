@@ -32,6 +32,39 @@ std::string const& get_config_sql() {
 
 }  // namespace
 
+namespace detail {
+
+std::optional<job_config> config_cache::find(std::string_view id) const {
+    std::shared_lock lock(mu_);
+    auto it = map_.find(id);
+    if (it == map_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::uint64_t config_cache::generation() const {
+    std::shared_lock lock(mu_);
+    return gen_;
+}
+
+void config_cache::fill(job_config const& c, std::uint64_t generation) {
+    std::unique_lock lock(mu_);
+    if (generation != gen_) return;  // a write landed while it was read: it may be stale
+    if (map_.size() >= max_entries) map_.clear();
+    map_.insert_or_assign(c.id, c);
+}
+
+void config_cache::invalidate(std::string_view id) {
+    std::unique_lock lock(mu_);
+    ++gen_;
+    erase_locked(id);
+}
+
+void config_cache::erase_locked(std::string_view id) {
+    if (auto it = map_.find(id); it != map_.end()) map_.erase(it);
+}
+
+}  // namespace detail
+
 sqlite_store::impl::impl(std::string const& path, sqlite_options const& options)
     : db(path, open_flags, static_cast<int>(options.busy_timeout.count())) {
     // journal_mode cannot change inside a transaction, so these run before the migration.
@@ -134,12 +167,16 @@ result<void> sqlite_store::insert_config(job_config const& c) {
 }
 
 result<job_config> sqlite_store::get_config(std::string_view id) {
-    return impl_->guarded<job_config>("get_config", {}, [&]() -> result<job_config> {
+    if (auto hit = impl_->configs.find(id)) return std::move(*hit);
+    auto const generation = impl_->configs.generation();
+    auto r = impl_->guarded<job_config>("get_config", {}, [&]() -> result<job_config> {
         auto st = impl_->prepare(get_config_sql());
         st->bind(1, std::string(id));
         if (!st->executeStep()) return not_found("job config '" + std::string(id) + "' not found");
         return detail::read_config(*st);
     });
+    if (r) impl_->configs.fill(*r, generation);
+    return r;
 }
 
 result<void> sqlite_store::update_config(job_config const& c) {
@@ -150,6 +187,7 @@ result<void> sqlite_store::update_config(job_config const& c) {
         if (st->exec() == 0) return not_found("job config '" + c.id + "' not found");
         detail::sqlite_fault_point("update_config");
         tx.commit();
+        impl_->configs.invalidate(c.id);
         return {};
     });
 }
@@ -161,6 +199,7 @@ result<void> sqlite_store::delete_config(std::string_view id) {
         st->bind(1, std::string(id));
         if (st->exec() == 0) return not_found("job config '" + std::string(id) + "' not found");
         tx.commit();
+        impl_->configs.invalidate(id);
         return {};
     });
 }

@@ -273,6 +273,8 @@ result<std::vector<bool>> sqlite_store::claim_fires(std::span<fire_claim const> 
             detail::sqlite_fault_point("claim_fires.claim");
         }
         tx.commit();
+        impl_->configs.invalidate_all(
+            claims, [](fire_claim const& c) -> std::string_view { return c.config_id; });
         return out;
     });
 }
