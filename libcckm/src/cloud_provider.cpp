@@ -5,6 +5,7 @@
 #include <cckm/operations.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <mutex>
 #include <utility>
@@ -185,6 +186,22 @@ result<void> provider_registry::add(std::unique_ptr<cloud_provider> provider) {
     if (std::find(names.begin(), names.end(), provider->cloud()) == names.end())
         return scheduler::invalid_argument("cloud_name",
                                            "unknown cloud '" + provider->cloud() + "'");
+    return insert(std::move(provider));
+}
+
+result<void> provider_registry::add_extension(std::unique_ptr<cloud_provider> provider) {
+    if (!provider) return scheduler::invalid_argument("provider", "is null");
+    auto const& name = provider->cloud();
+    bool const valid =
+        !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+        });
+    if (!valid)
+        return scheduler::invalid_argument("cloud_name", "must be 1-64 of A-Z a-z 0-9 _ - .");
+    return insert(std::move(provider));
+}
+
+result<void> provider_registry::insert(std::unique_ptr<cloud_provider> provider) {
     std::unique_lock lock(mutex_);
     auto const cloud = provider->cloud();
     if (!providers_.try_emplace(cloud, std::move(provider)).second)

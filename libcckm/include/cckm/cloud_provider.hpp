@@ -170,12 +170,17 @@ public:
     /// invalid_argument when the provider's cloud is not one of cloud_names() or it is null;
     /// already_exists when that cloud has a provider.
     [[nodiscard]] scheduler::result<void> add(std::unique_ptr<cloud_provider> provider);
+    /// Adds a provider for a cloud that may be outside cloud_names() (a plugin's cloud); the
+    /// name must be 1-64 of [A-Za-z0-9_.-]. already_exists when that cloud has a provider.
+    [[nodiscard]] scheduler::result<void> add_extension(std::unique_ptr<cloud_provider> provider);
     /// The provider of `cloud`, or nullptr.
     [[nodiscard]] cloud_provider* find(std::string_view cloud) const;
     /// Clouds with a provider, sorted.
     [[nodiscard]] std::vector<std::string> clouds() const;
 
 private:
+    [[nodiscard]] scheduler::result<void> insert(std::unique_ptr<cloud_provider> provider);
+
     mutable std::shared_mutex mutex_;
     std::map<std::string, std::unique_ptr<cloud_provider>, std::less<>> providers_;
 };
