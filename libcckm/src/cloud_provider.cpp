@@ -147,6 +147,10 @@ result<xks_credential> cloud_provider::rotate_xks_credentials(
                    [&] { return do_rotate_xks_credentials(custom_key_store_id); });
 }
 
+result<std::vector<custom_key_store>> cloud_provider::list_custom_key_stores() {
+    return guarded(cloud_, "list_custom_key_stores", [&] { return do_list_custom_key_stores(); });
+}
+
 // Optional capabilities: a cloud without them says so.
 result<cloud_key> cloud_provider::do_set_enabled(std::string_view, bool) {
     return not_supported("enable/disable");
@@ -178,6 +182,9 @@ result<void> cloud_provider::do_delete_backup(std::string_view, std::string_view
 }
 result<xks_credential> cloud_provider::do_rotate_xks_credentials(std::string_view) {
     return not_supported("external key store credentials");
+}
+result<std::vector<custom_key_store>> cloud_provider::do_list_custom_key_stores() {
+    return not_supported("custom key stores");
 }
 
 result<void> provider_registry::add(std::unique_ptr<cloud_provider> provider) {

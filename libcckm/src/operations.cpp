@@ -33,13 +33,16 @@ scheduler::result<void> register_operations(scheduler::operation_registry& regis
              return handlers::run_synchronization(ctx, env);
          }},
         {"cckm_xks_credential_rotation", params::xks_rotation_field, params::validate_xks_rotation,
-         handlers::run_xks_rotation},
+         [env](scheduler::operation_context& ctx) { return handlers::run_xks_rotation(ctx, env); }},
         {"database_backup", params::database_backup_field, params::validate_database_backup,
          [env](scheduler::operation_context& ctx) {
              return handlers::run_database_backup(ctx, env);
          }},
         {"user_password_expiry_notification", params::password_expiry_field,
-         params::validate_password_expiry, handlers::run_password_expiry},
+         params::validate_password_expiry,
+         [env](scheduler::operation_context& ctx) {
+             return handlers::run_password_expiry(ctx, env);
+         }},
     };
     for (auto const& e : entries) {
         scheduler::operation_info op{std::string(e.name), std::string(e.params_field), e.validate,

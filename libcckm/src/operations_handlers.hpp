@@ -8,10 +8,6 @@
 
 namespace cckm::handlers {
 
-/// The error every handler reports until its real implementation lands.
-inline constexpr char const* not_available_error =
-    "operation not available yet: cloud providers land with libcckm";
-
 /// cckm_key_rotation: rotates the inventory keys attached to the config (label job_config_id)
 /// that the selection rules pick (expire_in, rotation_after, sfdc key_type), per cloud
 /// semantics (DESIGN.md §8). Details: {total_keys, num_rotated, num_skipped, num_failed,
@@ -23,13 +19,20 @@ inline constexpr char const* not_available_error =
 /// num_added, num_updated, num_unchanged, num_gone}.
 [[nodiscard]] scheduler::operation_result run_synchronization(scheduler::operation_context& ctx,
                                                               operation_environment const& env);
-/// cckm_xks_credential_rotation: rotates the credentials of AWS external key stores.
-[[nodiscard]] scheduler::operation_result run_xks_rotation(scheduler::operation_context& ctx);
+/// cckm_xks_credential_rotation: a new proxy credential for each external custom key store of
+/// the AWS provider. Details: {total, num_rotated, num_failed, num_not_started, items:[{id,
+/// name, result, message, access_key_id?, credential_version?, attempts?}]}; never a secret.
+[[nodiscard]] scheduler::operation_result run_xks_rotation(scheduler::operation_context& ctx,
+                                                           operation_environment const& env);
 /// database_backup: a consistent copy of the live store in env.backup_dir, written under a
 /// temporary name and renamed, keeping the newest `retentionCount` backups.
 [[nodiscard]] scheduler::operation_result run_database_backup(scheduler::operation_context& ctx,
                                                               operation_environment const& env);
-/// user_password_expiry_notification: notifies users whose password expires soon.
-[[nodiscard]] scheduler::operation_result run_password_expiry(scheduler::operation_context& ctx);
+/// user_password_expiry_notification: hands a notice for each user whose password expires
+/// within the policy window (or has expired) to env.password_notifier. Details: {total_users,
+/// num_notified, num_skipped, num_failed, num_not_started, users:[{id, username, result,
+/// message, expires_at, attempts?}]} listing the users in the window.
+[[nodiscard]] scheduler::operation_result run_password_expiry(scheduler::operation_context& ctx,
+                                                              operation_environment const& env);
 
 }  // namespace cckm::handlers

@@ -324,6 +324,8 @@ result<std::string> validate_password_expiry(std::string_view text) {
     auto v = parse_block(password_expiry_field, text);
     if (!v) return v.error();
     block b(password_expiry_field, v->as_object());
+    if (auto d = b.duration("password_max_age", scheduler::duration::days); !d) return d.error();
+    if (auto d = b.duration("notify_before", scheduler::duration::days_hours); !d) return d.error();
     return json::serialize(*v);
 }
 

@@ -41,7 +41,8 @@ inline constexpr std::string_view password_expiry_field =
 /// [{resourceType, resourceQuery}]), retentionCount >= 1, do_scp (needs connection), connection.
 [[nodiscard]] scheduler::result<std::string> validate_database_backup(std::string_view json);
 
-/// Any object: the password policy, not the job, sets the notification window.
+/// Optional password_max_age (`<n>d`) and notify_before (`<n>d|<n>h`), overriding the password
+/// policy the host gives (operation_environment::password_policy); other keys are kept.
 [[nodiscard]] scheduler::result<std::string> validate_password_expiry(std::string_view json);
 
 }  // namespace cckm::params

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Simulated clouds: the call gate (latency, token-bucket throttling, random and injected
 // failures), the per-cloud rules table and the key lifecycle calls. Rotation is in
-// simulated_rotation.cpp, demo keys in simulated_demo.cpp.
+// simulated_rotation.cpp, demo keys in simulated_demo.cpp, custom key stores (XKS) in
+// simulated_xks.cpp.
 #include <cckm/operations.hpp>
 #include <cckm/simulated_provider.hpp>
 
@@ -398,20 +399,6 @@ result<void> simulated_provider::do_delete_backup(std::string_view native_id,
     k->backups.erase(it);
     if (auto saved = save(std::move(*k)); !saved) return saved.error();
     return {};
-}
-
-result<xks_credential> simulated_provider::do_rotate_xks_credentials(
-    std::string_view custom_key_store_id) {
-    if (cloud() != "aws") return not_supported("external key stores");
-    if (auto r = enter("rotate_xks_credentials", custom_key_store_id); !r) return r.error();
-    xks_credential c;
-    c.custom_key_store_id = std::string(custom_key_store_id);
-    auto raw = new_key_id();
-    std::erase(raw, '-');
-    c.access_key_id = "AKIA" + raw.substr(0, 16);
-    c.secret_access_key = new_key_id() + new_key_id();
-    c.rotated_at = clock_.now();
-    return c;
 }
 
 result<void> add_simulated_providers(provider_registry& registry,

@@ -73,10 +73,9 @@ TEST_CASE("handlers report honestly what they cannot do yet", "[cckm][operations
         INFO(name);
         CHECK(out.status == scheduler::run_status::failed);
         // The real handlers say which dependency this registry was not given.
-        std::string expected = "not available yet";
+        std::string expected = "no cloud providers";
         if (name == "database_backup") expected = "no store to back up";
-        if (name == "cckm_key_rotation" || name == "cckm_synchronization")
-            expected = "no cloud providers";
+        if (name == "user_password_expiry_notification") expected = "no user source or notifier";
         CHECK(out.error.find(expected) != std::string::npos);
     }
 }
@@ -205,7 +204,16 @@ TEST_CASE("database backup params", "[cckm][operations]") {
 
 TEST_CASE("password expiry notification params", "[cckm][operations]") {
     fixture f;
-    f.accepted("user_password_expiry_notification", "{}");
-    CHECK(f.refused_field("user_password_expiry_notification", "\"x\"") ==
-          "user_password_expiry_notification_params");
+    std::string const op = "user_password_expiry_notification";
+    std::string const p = "user_password_expiry_notification_params.";
+    f.accepted(op, "{}");
+    auto o = f.accepted(op, R"({"password_max_age":"90d","notify_before":"36h","extra":1})");
+    CHECK(o.at("notify_before") == "36h");
+    CHECK(o.at("extra") == 1);
+    CHECK_FALSE(f.accepted(op, R"({"password_max_age":null})").contains("password_max_age"));
+    CHECK(f.refused_field(op, "\"x\"") == "user_password_expiry_notification_params");
+    CHECK(f.refused_field(op, R"({"password_max_age":"12h"})") == p + "password_max_age");
+    CHECK(f.refused_field(op, R"({"password_max_age":"0d"})") == p + "password_max_age");
+    CHECK(f.refused_field(op, R"({"notify_before":"soon"})") == p + "notify_before");
+    CHECK(f.refused_field(op, R"({"notify_before":7})") == p + "notify_before");
 }

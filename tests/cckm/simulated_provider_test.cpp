@@ -117,7 +117,8 @@ TEST_CASE("AWS key rules: aliases, rotation period 90-2560 days, deletion 7-30 d
     CHECK(aws.apply_policy(k.native_id, "not json").error().field() == "policy");
     CHECK(aws.apply_policy(k.native_id, R"({"Version": "2012-10-17"})").value().policy ==
           R"({"Version":"2012-10-17"})");
-    auto cred = aws.rotate_xks_credentials("cks-1").value();
+    auto store = aws.create_custom_key_store("xks-1").value();
+    auto cred = aws.rotate_xks_credentials(store.id).value();
     CHECK(cred.access_key_id.starts_with("AKIA"));
     CHECK(cred.rotated_at == f.clock.now());
 }

@@ -21,6 +21,7 @@
 #include <scheduler/errors.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -80,6 +81,20 @@ struct xks_credential {
     scheduler::time_point rotated_at{};
 };
 
+/// An AWS custom key store as the cloud describes it. Only the non-secret half of its proxy
+/// credential is here (the access key id and a version counting rotations), so the struct can
+/// be logged and shown.
+struct custom_key_store {
+    std::string id;                           ///< "cks-..."
+    std::string name;                         ///< CustomKeyStoreName
+    std::string type = "EXTERNAL_KEY_STORE";  ///< or "AWS_CLOUDHSM", which has no XKS credential
+    std::string connection_state = "CONNECTED";
+    std::string access_key_id;                        ///< XksProxyAuthenticationCredential id
+    std::int64_t credential_version = 1;              ///< 1 at creation, +1 per rotation
+    std::optional<scheduler::time_point> rotated_at;  ///< last credential rotation
+    scheduler::time_point created_at{};
+};
+
 /// A cloud's key management API. Non-copyable; implementations must be thread-safe, since
 /// several runs may call one provider at once.
 class cloud_provider {
@@ -130,6 +145,8 @@ public:
     /// Issues a new credential for an AWS custom key store (XKS) and retires the old one.
     [[nodiscard]] scheduler::result<xks_credential> rotate_xks_credentials(
         std::string_view custom_key_store_id);
+    /// The account's custom key stores (AWS), oldest first.
+    [[nodiscard]] scheduler::result<std::vector<custom_key_store>> list_custom_key_stores();
 
 protected:
     explicit cloud_provider(std::string cloud);
@@ -156,6 +173,8 @@ protected:
                                                                    std::string_view);
     [[nodiscard]] virtual scheduler::result<xks_credential> do_rotate_xks_credentials(
         std::string_view);
+    [[nodiscard]] virtual scheduler::result<std::vector<custom_key_store>>
+    do_list_custom_key_stores();
 
     /// The `unimplemented` status optional hooks answer with, naming the call.
     [[nodiscard]] scheduler::status not_supported(std::string_view call) const;

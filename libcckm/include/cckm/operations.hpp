@@ -9,18 +9,37 @@
 //   cckm::register_operations(registry).value();
 #pragma once
 
+#include <scheduler/clock.hpp>
 #include <scheduler/errors.hpp>
 #include <scheduler/operation.hpp>
 
+#include <chrono>
 #include <functional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cckm {
 
 class key_store;
+class notifier;
 class provider_registry;
+
+/// A password-based user as the host's user database knows it: no password, no hash.
+struct password_user {
+    std::string id;
+    std::string username;
+    scheduler::time_point password_changed_at{};  ///< when the password was last set
+};
+
+/// The password policy's expiry rule: a password expires `max_age` after it was set, and its
+/// user is notified on every run from `notify_before` ahead of that (and after it, until the
+/// password changes). A run's params may override both (password_max_age, notify_before).
+struct password_expiry_policy {
+    std::chrono::hours max_age{24 * 90};
+    std::chrono::hours notify_before{24 * 14};
+};
 
 /// Cloud names accepted in `cloud_name` (the reference's spelling).
 [[nodiscard]] std::span<std::string_view const> cloud_names() noexcept;
@@ -39,6 +58,13 @@ struct operation_environment {
     /// The key inventory: which keys exist and which rotation config each is attached to
     /// (labels). Used by key rotation and synchronization; must outlive the operations.
     key_store* inventory = nullptr;
+    /// The users whose password can expire. Used by user_password_expiry_notification; called
+    /// from a worker thread, so it must be thread-safe.
+    std::function<scheduler::result<std::vector<password_user>>()> password_users{};
+    /// Where user_password_expiry_notification sends its notices; must outlive the operations.
+    notifier* password_notifier = nullptr;
+    /// The expiry rule used when a run's params do not set one.
+    password_expiry_policy password_policy{};
 };
 
 /// Registers the five operations with their params validators and handlers.

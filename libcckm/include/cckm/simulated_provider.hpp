@@ -67,6 +67,11 @@ public:
     /// Gives the cloud a handful of demo keys of various ages when it has none; returns how
     /// many were created.
     [[nodiscard]] scheduler::result<std::size_t> seed_demo_keys();
+    /// AWS only: creates a custom key store (an external one by default) with a first proxy
+    /// credential, kept in the state store like the keys. Fails already_exists on a taken name,
+    /// unimplemented in other clouds.
+    [[nodiscard]] scheduler::result<custom_key_store> create_custom_key_store(
+        std::string const& name, std::string const& type = "EXTERNAL_KEY_STORE");
 
 protected:
     [[nodiscard]] scheduler::result<key_page> do_list_keys(key_list_request const&) override;
@@ -89,6 +94,8 @@ protected:
                                                            std::string_view) override;
     [[nodiscard]] scheduler::result<xks_credential> do_rotate_xks_credentials(
         std::string_view) override;
+    [[nodiscard]] scheduler::result<std::vector<custom_key_store>> do_list_custom_key_stores()
+        override;
 
 private:
     simulated_provider(std::string cloud,
