@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Registration of the five reference operations: name, params block, validator, handler.
+#include <cckm/cloud_provider.hpp>
 #include <cckm/operations.hpp>
 
 #include "operations_handlers.hpp"
@@ -25,10 +26,17 @@ scheduler::result<void> register_operations(scheduler::operation_registry& regis
         scheduler::params_validator validate;
         scheduler::operation_handler run;
     };
+    // A plugin's cloud is a valid cloud_name once a provider serves it (checked per request,
+    // so the validators see plugins loaded after registration).
+    params::extra_clouds const extra = [providers = env.providers](std::string_view cloud) {
+        return providers && providers->find(cloud) != nullptr;
+    };
     entry const entries[] = {
-        {"cckm_key_rotation", params::key_rotation_field, params::validate_key_rotation,
+        {"cckm_key_rotation", params::key_rotation_field,
+         [extra](std::string_view t) { return params::validate_key_rotation(t, extra); },
          [env](scheduler::operation_context& ctx) { return handlers::run_key_rotation(ctx, env); }},
-        {"cckm_synchronization", params::synchronization_field, params::validate_synchronization,
+        {"cckm_synchronization", params::synchronization_field,
+         [extra](std::string_view t) { return params::validate_synchronization(t, extra); },
          [env](scheduler::operation_context& ctx) {
              return handlers::run_synchronization(ctx, env);
          }},

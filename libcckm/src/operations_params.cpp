@@ -144,13 +144,14 @@ result<json::value> parse_block(std::string_view name, std::string_view text) {
     return v;
 }
 
-result<std::string> cloud_name(block& b) {
+result<std::string> cloud_name(block& b, extra_clouds const& extra) {
     auto cloud = b.required_string("cloud_name");
     if (!cloud) return cloud.error();
-    if (!contains(cckm::cloud_names(), *cloud)) {
-        return b.error("cloud_name", "must be one of " + join(cckm::cloud_names()));
-    }
-    return cloud;
+    if (contains(cckm::cloud_names(), *cloud)) return cloud;
+    if (!extra) return b.error("cloud_name", "must be one of " + join(cckm::cloud_names()));
+    if (extra(*cloud)) return cloud;
+    return b.error("cloud_name",
+                   "must be one of " + join(cckm::cloud_names()) + " or a plugin's cloud");
 }
 
 constexpr std::string_view key_sources[] = {"native", "dsm", "ciphertrust"};
@@ -200,11 +201,11 @@ constexpr container_list container_lists[] = {
 
 }  // namespace
 
-result<std::string> validate_key_rotation(std::string_view text) {
+result<std::string> validate_key_rotation(std::string_view text, extra_clouds const& extra) {
     auto v = parse_block(key_rotation_field, text);
     if (!v) return v.error();
     block b(key_rotation_field, v->as_object());
-    auto cloud = cloud_name(b);
+    auto cloud = cloud_name(b, extra);
     if (!cloud) return cloud.error();
 
     if (auto d = b.duration("expiration", scheduler::duration::days_hours); !d) return d.error();
@@ -225,18 +226,24 @@ result<std::string> validate_key_rotation(std::string_view text) {
     return json::serialize(*v);
 }
 
-result<std::string> validate_synchronization(std::string_view text) {
+result<std::string> validate_synchronization(std::string_view text, extra_clouds const& extra) {
     auto v = parse_block(synchronization_field, text);
     if (!v) return v.error();
     block b(synchronization_field, v->as_object());
-    auto cloud = cloud_name(b);
+    auto cloud = cloud_name(b, extra);
     if (!cloud) return cloud.error();
     auto all = b.boolean("synchronize_all");
     if (!all) return all.error();
     if (auto t = b.boolean("take_cloud_key_backup"); !t) return t.error();
 
-    std::string_view own_list;
+    // A plugin's cloud has no list of its own in the reference: it uses `containers`.
+    std::string_view own_list = plugin_container_list;
     std::size_t own_count = 0;
+    if (!contains(cckm::cloud_names(), *cloud)) {
+        auto n = b.string_array(plugin_container_list);
+        if (!n) return n.error();
+        own_count = *n;
+    }
     for (auto const& [list_cloud, list] : container_lists) {
         auto n = b.string_array(list);
         if (!n) return n.error();

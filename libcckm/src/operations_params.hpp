@@ -9,6 +9,7 @@
 
 #include <scheduler/errors.hpp>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -22,17 +23,27 @@ inline constexpr std::string_view database_backup_field = "database_backup_param
 inline constexpr std::string_view password_expiry_field =
     "user_password_expiry_notification_params";
 
-/// cloud_name (required, one of cloud_names()), expiration/expire_in (`<n>d|<n>h`, n >= 1;
-/// expire_in not with gcp), rotation_after (`<n>d`, only aws/AzureCloud), aws_param
-/// {retain_alias, rotate_material} booleans, sfdc_param {certificate_id, domain_id (required
-/// with key_source dsm), key_source native|dsm|ciphertrust, key_derivation_mode PBKDF2|NONE,
-/// key_type [Data|EventBus|SearchIndex|DeterministicData|Analytics], organization_id}.
-[[nodiscard]] scheduler::result<std::string> validate_key_rotation(std::string_view json);
+/// The synchronization params list naming the containers of a plugin's cloud.
+inline constexpr std::string_view plugin_container_list = "containers";
+
+/// Answers whether a cloud outside cloud_names() has a provider (a plugin's cloud), so its name
+/// is accepted in cloud_name. Empty: only cloud_names() are.
+using extra_clouds = std::function<bool(std::string_view cloud)>;
+
+/// cloud_name (required, one of cloud_names() or an extra cloud), expiration/expire_in
+/// (`<n>d|<n>h`, n >= 1; expire_in not with gcp), rotation_after (`<n>d`, only aws/AzureCloud),
+/// aws_param {retain_alias, rotate_material} booleans, sfdc_param {certificate_id, domain_id
+/// (required with key_source dsm), key_source native|dsm|ciphertrust, key_derivation_mode
+/// PBKDF2|NONE, key_type [Data|EventBus|SearchIndex|DeterministicData|Analytics], organization_id}.
+[[nodiscard]] scheduler::result<std::string> validate_key_rotation(std::string_view json,
+                                                                   extra_clouds const& extra = {});
 
 /// cloud_name (required), synchronize_all (bool) or the cloud's container list (kms,
 /// key_vaults, key_rings, oci_vaults, organizations, groups; external_cm_domains for any cloud)
-/// with at least one id, never both; a non-empty list of another cloud is refused.
-[[nodiscard]] scheduler::result<std::string> validate_synchronization(std::string_view json);
+/// with at least one id, never both; a non-empty list of another cloud is refused. An extra
+/// (plugin) cloud names its containers in `containers`.
+[[nodiscard]] scheduler::result<std::string> validate_synchronization(
+    std::string_view json, extra_clouds const& extra = {});
 
 /// cloud_name, which must be aws (the only cloud with external key stores).
 [[nodiscard]] scheduler::result<std::string> validate_xks_rotation(std::string_view json);

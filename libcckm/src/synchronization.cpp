@@ -6,6 +6,7 @@
 // a key missing from half a listing says nothing about the cloud.
 #include "key_codec.hpp"
 #include "operations_handlers.hpp"
+#include "operations_params.hpp"
 #include "provider_retry.hpp"
 
 #include <cckm/cloud_provider.hpp>
@@ -47,12 +48,12 @@ result<sync_params> read_params(std::string_view text) {
     if (p.cloud.empty()) return scheduler::invalid_argument("cloud_name", "is required");
     auto const* all = o.if_contains("synchronize_all");
     if (all && all->is_bool() && all->as_bool()) return p;
-    for (auto const& [cloud, list] : container_lists) {
-        if (cloud != p.cloud) continue;
-        if (auto const* items = o.if_contains(list); items && items->is_array())
-            for (auto const& item : items->as_array())
-                if (item.is_string()) p.containers.emplace_back(item.as_string());
-    }
+    std::string_view own_list = params::plugin_container_list;  // a plugin's cloud
+    for (auto const& [cloud, list] : container_lists)
+        if (cloud == p.cloud) own_list = list;
+    if (auto const* items = o.if_contains(own_list); items && items->is_array())
+        for (auto const& item : items->as_array())
+            if (item.is_string()) p.containers.emplace_back(item.as_string());
     return p;
 }
 
