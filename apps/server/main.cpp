@@ -34,8 +34,10 @@ po::options_description describe(schedulerd::server_config& cfg) {
         "this node's id (job configs' run_on)")(
         "workers", po::value(&cfg.workers)->default_value(cfg.workers), "operation worker threads")(
         "no-simulated-clouds", "do not register the simulated cloud providers")(
-        "config", po::value<std::string>(),
-        "JSON file with limits and auth settings (see docs/server.md)")(
+        "plugin-dir", po::value(&cfg.plugin_dir),
+        "load provider plugins (*.so) from DIR (see docs/cckm.md); a plugin that fails to load "
+        "stops the start")("config", po::value<std::string>(),
+                           "JSON file with limits and auth settings (see docs/server.md)")(
         "log-file", po::value(&cfg.log_file), "append the JSON log here instead of stderr")(
         "enable-test-operations", po::bool_switch(&cfg.enable_test_operations),
         "register the test_sleep operation (tests only)");

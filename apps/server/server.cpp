@@ -14,6 +14,7 @@
 #include <cckm/cloud_provider.hpp>
 #include <cckm/key_store.hpp>
 #include <cckm/operations.hpp>
+#include <cckm/plugin_loader.hpp>
 #include <cckm/simulated_provider.hpp>
 #include <scheduler/asio_runner.hpp>
 #include <scheduler/engine.hpp>
@@ -202,6 +203,7 @@ struct server::impl {
 
     result<void> open_stores(std::ostream& out);
     result<void> open_clouds(std::string const& db_path);
+    result<void> open_plugins();
     result<void> open_tls();
 };
 
@@ -211,6 +213,7 @@ result<void> server::impl::open_stores(std::ostream& out) {
     if (!db) return db.error();
     store = std::move(*db);
     if (auto ok = open_clouds(db_path); !ok) return ok.error();
+    if (auto ok = open_plugins(); !ok) return ok.error();
     cckm::operation_environment ops_env;
     ops_env.providers = &providers;
     ops_env.inventory = key_inventory.get();
@@ -249,6 +252,19 @@ result<void> server::impl::open_clouds(std::string const& db_path) {
     simulated_state = std::move(*state);
     if (auto ok = cckm::add_simulated_providers(providers, *simulated_state, clock); !ok) return ok;
     if (auto seeded = cckm::seed_demo_keys(providers); !seeded) return seeded.error();
+    return {};
+}
+
+// Provider plugins from --plugin-dir, after the simulated clouds so a plugin cannot take a
+// built-in cloud's name while the simulated one serves it. A plugin that does not load stops
+// the start: a server silently missing a cloud would fail its jobs much later.
+result<void> server::impl::open_plugins() {
+    if (cfg.plugin_dir.empty()) return {};
+    auto added = cckm::load_plugins_from_dir(
+        cfg.plugin_dir, providers,
+        [l = log.get()](std::string_view line) { l->event("error", line); });
+    if (!added) return status{code::invalid_argument, added.error().message(), "plugin-dir"};
+    for (auto const& cloud : *added) log->event("info", "plugin cloud " + cloud + " loaded");
     return {};
 }
 

@@ -29,6 +29,7 @@ struct server_config {
     std::string node_id = "local-node";
     std::size_t workers = 4;  ///< engine operation threads
     bool simulated_clouds = true;
+    std::string plugin_dir;               ///< provider plugins (*.so) to load; empty: none
     bool enable_test_operations = false;  ///< registers test_sleep (e2e tests)
     std::string log_file;                 ///< empty: stderr
     server_limits limits;
