@@ -11,6 +11,7 @@
 #include "tls.hpp"
 #include "user_store.hpp"
 
+#include <cckm/bulk_jobs.hpp>
 #include <cckm/cloud_provider.hpp>
 #include <cckm/key_store.hpp>
 #include <cckm/operations.hpp>
@@ -23,8 +24,10 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -170,6 +173,7 @@ router build_router(services& svc, auth_service& auth, metrics& m) {
     register_auth_routes(r, auth);
     register_usermgmt_routes(r, auth);
     register_scheduler_routes(r, svc);
+    register_cckm_job_routes(r, svc);
     return r;
 }
 
@@ -183,6 +187,11 @@ struct server::impl {
     std::unique_ptr<cckm::key_store> key_inventory;
     std::unique_ptr<cckm::key_store> simulated_state;
     cckm::provider_registry providers;
+    // Bulk jobs use the inventory and the providers; their pool is joined after the service
+    // stopped handing it work (members are destroyed in reverse order).
+    std::unique_ptr<cckm::bulk_job_store> bulk_store;
+    std::unique_ptr<asio::thread_pool> bulk_pool;
+    std::unique_ptr<cckm::bulk_job_service> bulk_jobs;
     scheduler::operation_registry operations;
     std::unique_ptr<scheduler::engine> engine;
     std::unique_ptr<user_store> users;
@@ -203,6 +212,7 @@ struct server::impl {
 
     result<void> open_stores(std::ostream& out);
     result<void> open_clouds(std::string const& db_path);
+    result<void> open_bulk_jobs(std::string const& db_path);
     result<void> open_plugins();
     result<void> open_tls();
 };
@@ -213,6 +223,7 @@ result<void> server::impl::open_stores(std::ostream& out) {
     if (!db) return db.error();
     store = std::move(*db);
     if (auto ok = open_clouds(db_path); !ok) return ok.error();
+    if (auto ok = open_bulk_jobs(db_path); !ok) return ok.error();
     if (auto ok = open_plugins(); !ok) return ok.error();
     cckm::operation_environment ops_env;
     ops_env.providers = &providers;
@@ -268,6 +279,25 @@ result<void> server::impl::open_plugins() {
     return {};
 }
 
+// Bulk and key jobs run on a pool of their own, not on the engine's workers: the engine does
+// not lend its pool, and a provider call blocks its thread for the call's latency, so 100 keys
+// in parallel would starve scheduled runs. Threads: the per-provider bound of two clouds busy
+// at once. Jobs a dead process left running are failed "interrupted" here.
+result<void> server::impl::open_bulk_jobs(std::string const& db_path) {
+    constexpr std::size_t bulk_threads = 20;
+    auto jobs = cckm::open_sqlite_bulk_job_store(db_path);
+    if (!jobs) return jobs.error();
+    bulk_store = std::move(*jobs);
+    bulk_pool = std::make_unique<asio::thread_pool>(bulk_threads);
+    bulk_jobs = std::make_unique<cckm::bulk_job_service>(
+        *bulk_store, *key_inventory, providers, clock,
+        [ex = bulk_pool->get_executor()](std::function<void()> task) {
+            asio::post(ex, std::move(task));
+        });
+    if (auto rec = bulk_jobs->recover(); !rec) return rec.error();
+    return {};
+}
+
 result<void> server::impl::open_tls() {
     if (cfg.plain_http) return {};
     if (cfg.tls_cert.empty() != cfg.tls_key.empty())
@@ -297,6 +327,7 @@ result<std::unique_ptr<server>> server::create(server_config cfg, std::ostream& 
     if (auto ok = p->open_tls(); !ok) return ok.error();
     p->svc = std::unique_ptr<services>(new services{*p->engine, p->operations, *p->store, c.node_id,
                                                     p->key_inventory.get(), &p->providers});
+    p->svc->bulk_jobs = p->bulk_jobs.get();
     p->routes = build_router(*p->svc, *p->auth, p->stats);
     p->stats.set_extra([eng = p->engine.get()] { return engine_metrics(*eng); });
     p->pipeline = std::make_unique<request_pipeline>(p->routes, *p->auth, p->stats, *p->log);
@@ -339,6 +370,7 @@ void server::stop() {
         p.log->event("warn", "shutdown grace passed with connections still open; closing them");
     p.http_io.stop();
     p.runner->stop();
+    p.bulk_jobs->stop();  // keys not started stay for "interrupted" at the next start
     p.engine->stop();
     p.engine_work.reset();
     p.engine_io.stop();

@@ -9,6 +9,7 @@
 #include <string>
 
 namespace cckm {
+class bulk_job_service;
 class key_store;
 class provider_registry;
 }  // namespace cckm
@@ -24,6 +25,9 @@ struct services {
     /// need them. The cckm routes answer 503 when they are missing.
     cckm::key_store* inventory = nullptr;
     cckm::provider_registry* providers = nullptr;
+    /// The bulk and key jobs (AWS bulkjob, Azure bulkjobs, SAP keys/jobs); null: those routes
+    /// answer 503.
+    cckm::bulk_job_service* bulk_jobs = nullptr;
 };
 
 }  // namespace schedulerd

@@ -10,4 +10,7 @@ namespace schedulerd {
 /// /api/v1/scheduler/job-configs... and /api/v1/scheduler/jobs...
 void register_scheduler_routes(router& r, services& s);
 
+/// /api/v1/cckm/aws/bulkjob..., /api/v1/cckm/azure/bulkjobs..., /api/v1/cckm/sap/keys/jobs...
+void register_cckm_job_routes(router& r, services& s);
+
 }  // namespace schedulerd
