@@ -14,6 +14,7 @@
 #include <cckm/bulk_jobs.hpp>
 #include <cckm/cloud_provider.hpp>
 #include <cckm/key_store.hpp>
+#include <cckm/notifier.hpp>
 #include <cckm/operations.hpp>
 #include <cckm/plugin_loader.hpp>
 #include <cckm/simulated_provider.hpp>
@@ -192,9 +193,10 @@ struct server::impl {
     std::unique_ptr<cckm::bulk_job_store> bulk_store;
     std::unique_ptr<asio::thread_pool> bulk_pool;
     std::unique_ptr<cckm::bulk_job_service> bulk_jobs;
+    std::unique_ptr<user_store> users;
+    std::unique_ptr<cckm::notifier> password_notifier;
     scheduler::operation_registry operations;
     std::unique_ptr<scheduler::engine> engine;
-    std::unique_ptr<user_store> users;
     std::unique_ptr<jwt_codec> jwt;
     std::unique_ptr<auth_service> auth;
     std::unique_ptr<services> svc;
@@ -212,6 +214,7 @@ struct server::impl {
 
     result<void> open_stores(std::ostream& out);
     result<void> open_clouds(std::string const& db_path);
+    void add_password_expiry(cckm::operation_environment& ops);
     result<void> open_bulk_jobs(std::string const& db_path);
     result<void> open_plugins();
     result<void> open_tls();
@@ -225,6 +228,9 @@ result<void> server::impl::open_stores(std::ostream& out) {
     if (auto ok = open_clouds(db_path); !ok) return ok.error();
     if (auto ok = open_bulk_jobs(db_path); !ok) return ok.error();
     if (auto ok = open_plugins(); !ok) return ok.error();
+    auto u = user_store::open(cfg.data_dir + "/auth.db", clock);
+    if (!u) return u.error();
+    users = std::move(*u);
     cckm::operation_environment ops_env;
     ops_env.providers = &providers;
     ops_env.inventory = key_inventory.get();
@@ -232,6 +238,7 @@ result<void> server::impl::open_stores(std::ostream& out) {
         return db->backup_to(dest);
     };
     ops_env.backup_dir = cfg.data_dir + "/backups";
+    add_password_expiry(ops_env);
     if (auto ok = cckm::register_operations(operations, std::move(ops_env)); !ok) return ok.error();
     if (cfg.enable_test_operations)
         if (auto ok = register_test_operations(operations); !ok) return ok.error();
@@ -240,14 +247,29 @@ result<void> server::impl::open_stores(std::ostream& out) {
     opts.workers = cfg.workers;
     engine = std::make_unique<scheduler::engine>(*store, operations, clock, opts);
     if (auto rec = engine->recover(); !rec) return rec.error();
-    auto u = user_store::open(cfg.data_dir + "/auth.db", clock);
-    if (!u) return u.error();
-    users = std::move(*u);
     auto secret = load_jwt_secret(cfg.data_dir + "/jwt-secret");
     if (!secret) return secret.error();
     jwt = std::make_unique<jwt_codec>(std::move(*secret), clock, cfg.auth.token_lifetime);
     auth = std::make_unique<auth_service>(*users, *jwt, clock, cfg.auth);
     return bootstrap_admin(*auth, cfg.data_dir, out);
+}
+
+// user_password_expiry_notification reads the users of auth.db (names and password dates,
+// never hashes) and writes its notices as JSON lines to DATA_DIR/password-expiry-notices.jsonl
+// (0600); the policy is the library's default (90 days, notified from 14 days before) unless
+// a config's params set password_max_age and notify_before.
+void server::impl::add_password_expiry(cckm::operation_environment& ops) {
+    ops.password_users = [db = users.get()]() -> result<std::vector<cckm::password_user>> {
+        auto ages = db->list_password_ages();
+        if (!ages) return ages.error();
+        std::vector<cckm::password_user> out;
+        for (auto& a : *ages)
+            out.push_back({std::move(a.id), std::move(a.username), a.password_changed_at});
+        return out;
+    };
+    password_notifier =
+        cckm::make_file_notifier(cfg.data_dir + "/password-expiry-notices.jsonl", clock);
+    ops.password_notifier = password_notifier.get();
 }
 
 // The key inventory and, unless --no-simulated-clouds, the six simulated clouds, all in the

@@ -23,8 +23,8 @@ namespace {
 constexpr std::array<std::string_view, 3> groups_list{group_admin, group_scheduler_admins,
                                                       group_cckm_admins};
 
-/// Forward-only migrations; entry i moves user_version i to i + 1.
-constexpr std::array<char const*, 1> migrations{R"sql(
+/// Version 1: users, groups, memberships, refresh tokens.
+constexpr char const* schema_v1 = R"sql(
 CREATE TABLE users (
     id TEXT PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
@@ -51,7 +51,18 @@ CREATE TABLE refresh_tokens (
     revoked INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id);
-)sql"};
+)sql";
+
+/// Version 2: when each password was set, for the password expiry policy. A user from before
+/// knows no better date than its creation (passwords cannot be changed yet).
+constexpr char const* schema_v2 = R"sql(
+ALTER TABLE users ADD COLUMN password_changed_at INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET password_changed_at = created_at;
+)sql";
+
+/// Forward-only migrations; entry i moves user_version i to i + 1. All pending ones run in one
+/// transaction with the version bump, so a failed upgrade leaves the file as it was.
+constexpr std::array<char const*, 2> migrations{schema_v1, schema_v2};
 
 std::int64_t to_micros(scheduler::time_point t) {
     return t.time_since_epoch().count();
@@ -203,12 +214,14 @@ result<user_record> user_store::create_user(std::string_view username,
         if (exists.executeStep())
             return status{code::already_exists, "Username already exists.", "username"};
         user_record u{uuid_v4(), std::string(username), {}, impl_->clk.now()};
-        SQLite::Statement ins(
-            db, "INSERT INTO users(id, username, password_hash, created_at) VALUES (?, ?, ?, ?)");
+        SQLite::Statement ins(db,
+                              "INSERT INTO users(id, username, password_hash, created_at, "
+                              "password_changed_at) VALUES (?, ?, ?, ?, ?)");
         ins.bind(1, u.id);
         ins.bind(2, u.username);
         ins.bind(3, bound(password_hash));
         ins.bind(4, to_micros(u.created_at));
+        ins.bind(5, to_micros(u.created_at));
         ins.exec();
         for (auto const& g : groups) {
             SQLite::Statement known(db, "SELECT 1 FROM groups WHERE name = ?");
@@ -385,6 +398,18 @@ result<void> user_store::revoke_refresh_token(std::string_view id) {
         if (up.exec() == 0) return status{code::not_found, "Refresh token not found."};
         tx.commit();
         return {};
+    });
+}
+
+result<std::vector<password_age>> user_store::list_password_ages() {
+    return impl_->guarded([&]() -> result<std::vector<password_age>> {
+        SQLite::Statement q(
+            impl_->db, "SELECT id, username, password_changed_at FROM users ORDER BY username");
+        std::vector<password_age> out;
+        while (q.executeStep())
+            out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                           from_micros(q.getColumn(2).getInt64())});
+        return out;
     });
 }
 

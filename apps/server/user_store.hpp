@@ -48,6 +48,13 @@ struct refresh_record {
     bool revoked = false;
 };
 
+/// When a user's password was last set (for the password expiry policy); no hash.
+struct password_age {
+    std::string id;
+    std::string username;
+    scheduler::time_point password_changed_at{};  ///< the user's creation until passwords change
+};
+
 /// One page of users.
 struct user_page {
     std::vector<user_record> items;
@@ -99,6 +106,9 @@ public:
     [[nodiscard]] scheduler::result<refresh_record> get_refresh_token(std::string_view id);
     /// Marks the token revoked; not_found when absent.
     [[nodiscard]] scheduler::result<void> revoke_refresh_token(std::string_view id);
+
+    /// Every user with the time its password was set, ordered by username.
+    [[nodiscard]] scheduler::result<std::vector<password_age>> list_password_ages();
 
     /// Schema version of the file.
     [[nodiscard]] int schema_version();

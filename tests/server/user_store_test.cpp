@@ -17,7 +17,7 @@ scheduler::manual_clock test_clock() {
 TEST_CASE("user store creates the built-in groups and users with groups", "[server][user_store]") {
     auto clk = test_clock();
     auto db = user_store::open(":memory:", clk).value();
-    CHECK(db->schema_version() == 1);
+    CHECK(db->schema_version() == 2);
     auto groups = db->list_groups().value();
     REQUIRE(groups.size() == 3);
     CHECK(groups[0].name == "CCKM Admins");
@@ -143,4 +143,61 @@ TEST_CASE("user store refuses a file from a newer build", "[server][user_store]"
     auto db = user_store::open(path, clk);
     REQUIRE_FALSE(db);
     CHECK(db.error().error_code() == code::failed_precondition);
+}
+
+TEST_CASE("a password's age is its user's creation until passwords can change",
+          "[server][user_store][password]") {
+    auto clk = test_clock();
+    auto db = user_store::open(":memory:", clk).value();
+    (void)db->create_user("zed", "h", {}).value();
+    clk.advance(std::chrono::hours{24});
+    auto amy = db->create_user("amy", "h", {}).value();
+    auto ages = db->list_password_ages().value();
+    REQUIRE(ages.size() == 2);
+    CHECK(ages[0].username == "amy");  // by username
+    CHECK(ages[0].id == amy.id);
+    CHECK(ages[0].password_changed_at == amy.created_at);
+    CHECK(ages[1].password_changed_at == amy.created_at - std::chrono::hours{24});
+}
+
+TEST_CASE("a version 1 auth.db is upgraded in place, keeping its users",
+          "[server][user_store][migration]") {
+    server_test::temp_dir dir;
+    auto path = dir.path + "/auth.db";
+    auto clk = test_clock();
+    auto const created = clk.now() - std::chrono::hours{24 * 30};
+    {
+        // The version 1 schema as shipped, with one user and a membership.
+        SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        raw.exec(R"sql(
+CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE,
+                    password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE groups (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+CREATE TABLE memberships (
+    group_name TEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (group_name, user_id));
+CREATE INDEX memberships_user ON memberships(user_id);
+CREATE TABLE refresh_tokens (id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id);
+INSERT INTO groups VALUES ('admin', 0);
+PRAGMA user_version = 1;
+)sql");
+        SQLite::Statement ins(raw, "INSERT INTO users VALUES ('u-1', 'old', 'hash-1', ?)");
+        ins.bind(1, static_cast<std::int64_t>(created.time_since_epoch().count()));
+        ins.exec();
+        raw.exec("INSERT INTO memberships VALUES ('admin', 'u-1')");
+    }
+    auto db = user_store::open(path, clk).value();
+    CHECK(db->schema_version() == 2);
+    auto old = db->find_credentials("old").value();
+    CHECK(old.password_hash == "hash-1");
+    CHECK(old.user.created_at == created);
+    CHECK(old.user.groups == std::vector<std::string>{"admin"});
+    auto ages = db->list_password_ages().value();
+    REQUIRE(ages.size() == 1);
+    CHECK(ages[0].password_changed_at == created);
 }
