@@ -147,8 +147,11 @@ private:
         if (ep_.scheme == "https") {
             tls_.emplace(ioc_, ssl_ctx_);
             auto* native = tls_->native_handle();
-            // SNI, and the name the certificate must carry (checked by OpenSSL in the handshake).
-            if (!SSL_set_tlsext_host_name(native, ep_.host.c_str()) ||
+            // SNI (host names only: RFC 6066 forbids IP literals there), and the name the
+            // certificate must carry, checked by OpenSSL during the handshake.
+            error_code not_ip;
+            asio::ip::make_address(ep_.host, not_ip);
+            if ((not_ip && !SSL_set_tlsext_host_name(native, ep_.host.c_str())) ||
                 (options_.verify_peer && SSL_set1_host(native, ep_.host.c_str()) != 1))
                 return status{code::internal, "TLS: cannot set the host name " + ep_.host};
         } else {
