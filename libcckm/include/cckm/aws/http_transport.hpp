@@ -15,9 +15,11 @@
 #include <scheduler/errors.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cckm::aws {
 
