@@ -219,6 +219,8 @@ private:
             std::string message(buffer.text());
             if (message.empty()) message = "failed without a message";
             // A refusal by the cloud is not the plugin's fault: no log line, the caller decides.
+            // INTERNAL is (a caught exception, a bug): an operator should see it in the log.
+            if (rc == CCKM_PLUGIN_INTERNAL) log_line(call, "failed: " + message);
             return status{to_code(rc), cloud() + ": " + std::string(call) + ": " + message};
         }
         if (buffer.empty()) return misbehaved(call, "answered success without a result");
@@ -230,6 +232,10 @@ private:
     }
 
     status misbehaved(std::string_view call, std::string const& what) const {
+        return status{code::internal, log_line(call, what)};
+    }
+
+    std::string log_line(std::string_view call, std::string const& what) const {
         std::string line =
             "plugin " + path_ + " (" + cloud() + "): " + std::string(call) + " " + what;
         if (line.size() > 500) line.resize(500);  // what() may quote the plugin's garbage
@@ -237,7 +243,7 @@ private:
             log_(line);
         else
             std::cerr << "cckm: " << line << '\n';
-        return status{code::internal, line};
+        return line;
     }
 
     std::string path_;
