@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Demo keys: on a first start each simulated cloud gets a few keys of different ages and
-// expiries, so a newcomer has something that a rotation job would (and would not) pick.
+// expiries, so a newcomer has something that a rotation job would (and would not) pick; AWS
+// also gets an external custom key store for cckm_xks_credential_rotation.
 #include <cckm/simulated_provider.hpp>
 
 #include "simulated_rules.hpp"
@@ -34,6 +35,14 @@ constexpr char const* sfdc_types[] = {"Data", "EventBus", "SearchIndex", "Analyt
 }  // namespace
 
 result<std::size_t> simulated_provider::seed_demo_keys() {
+    auto keys = seed_keys();
+    if (!keys || *keys == 0 || cloud() != "aws") return keys;
+    // Outside the write lock: create_custom_key_store takes it.
+    if (auto store = create_custom_key_store("demo-xks-proxy"); !store) return store.error();
+    return keys;
+}
+
+result<std::size_t> simulated_provider::seed_keys() {
     std::lock_guard lock(write_mutex_);
     auto existing = state_.list({.cloud = cloud(), .limit = 1});
     if (!existing) return existing.error();

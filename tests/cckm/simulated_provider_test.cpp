@@ -313,6 +313,10 @@ TEST_CASE("each cloud gets demo keys once, when it has none", "[cckm][sim][demo]
     cloud_fixture f;
     CHECK(cckm::seed_demo_keys(f.providers).value() == 24);
     CHECK(cckm::seed_demo_keys(f.providers).value() == 0);
+    auto stores = f.sim("aws").list_custom_key_stores().value();
+    REQUIRE(stores.size() == 1);  // once, like the keys
+    CHECK(stores[0].name == "demo-xks-proxy");
+    CHECK(stores[0].type == "EXTERNAL_KEY_STORE");
     for (auto cloud : cckm::cloud_names()) {
         auto keys = f.sim(std::string(cloud)).list_keys({}).value();
         CHECK(keys.total == 4);

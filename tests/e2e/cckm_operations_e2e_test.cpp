@@ -2,7 +2,7 @@
 // The two account-level operations through the real schedulerd: a
 // user_password_expiry_notification config run against the server's own user store (auth.db)
 // writes its notices to DATA_DIR/password-expiry-notices.jsonl (0600), and an xks credential
-// rotation over the simulated AWS cloud completes.
+// rotation over the simulated AWS cloud rotates the demo external key store.
 #include "support/catch.hpp"
 #include "support/server_process.hpp"
 
@@ -118,6 +118,11 @@ TEST_CASE("xks credential rotation runs over the simulated AWS cloud", "[e2e][xk
                            {"cckm_xks_credential_rotation_params", {{"cloud_name", "aws"}}}});
     INFO(json::serialize(run));
     CHECK(run.at("status") == "completed");
-    CHECK(run.at("details").at("details").at("total").is_int64());
+    // The demo external key store of the first start gets its second credential.
+    auto const& details = run.at("details").at("details");
+    CHECK(details.at("total") == 1);
+    CHECK(details.at("num_rotated") == 1);
+    CHECK(details.at("items").at(0).at("name") == "demo-xks-proxy");
+    CHECK(details.at("items").at(0).at("credential_version") == 2);
     REQUIRE(srv.stop() == 0);
 }

@@ -64,8 +64,8 @@ public:
     void configure(simulation_settings settings);
     /// Calls made so far (including throttled and failed ones).
     [[nodiscard]] std::uint64_t calls() const;
-    /// Gives the cloud a handful of demo keys of various ages when it has none; returns how
-    /// many were created.
+    /// Gives the cloud a handful of demo keys of various ages when it has none (AWS also an
+    /// external custom key store, "demo-xks-proxy"); returns how many keys were created.
     [[nodiscard]] scheduler::result<std::size_t> seed_demo_keys();
     /// AWS only: creates a custom key store (an external one by default) with a first proxy
     /// credential, kept in the state store like the keys. Fails already_exists on a taken name,
@@ -114,6 +114,8 @@ private:
     [[nodiscard]] scheduler::result<rotation_outcome> rotate_new_version(cloud_key key,
                                                                          rotate_request const& r);
     void wait(std::chrono::microseconds d);
+    /// seed_demo_keys without the custom key store.
+    [[nodiscard]] scheduler::result<std::size_t> seed_keys();
 
     key_store& state_;
     scheduler::clock& clock_;
