@@ -57,6 +57,10 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 (for _ in $(seq 0 5 "$secs"); do echo "$(rss)"; sleep 5; done) >"$work/rss.txt" &
 sampler=$!
 
+# A fresh token for wrk: on a loaded machine the set-up above can outlast a token's 300 s, and
+# every request after that would be a 401.
+token=$(curl -s "$url/api/v1/auth/tokens" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"admin\",\"password\":\"$SCHEDULER_ADMIN_PASSWORD\"}" | field jwt)
 echo "## wrk -t2 -c$conns -d${secs}s, mix ${MIX:-tests/load/mix.lua}"
 TOKEN=$token IDS=$(IFS=,; echo "${ids[*]}") \
     wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s -s "${MIX:-tests/load/mix.lua}" "$url" |

@@ -29,6 +29,9 @@ scheduler::result<void> listener::open(tcp::endpoint const& ep) {
     if (ec) return fail("cannot bind");
     acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return fail("cannot listen on");
+    // on_accept() drains the backlog with accepts that must never block the I/O thread.
+    acceptor_.non_blocking(true, ec);
+    if (ec) return fail("cannot set options on");
     return {};
 }
 
@@ -69,18 +72,34 @@ void listener::do_accept() {
 void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
-        try {
-            if (tls_)
-                start_tls_session(std::move(socket), *tls_, env_);
-            else
-                start_plain_session(std::move(socket), env_);
-        } catch (std::exception const& e) {
-            env_->pipeline.log().event("error", std::string("session start failed: ") + e.what());
+        start_session(std::move(socket));
+        // Take every connection already waiting, not one per trip through the reactor: with
+        // one accept per completion, a burst of 1,000 connects queued each accept behind all
+        // the requests ready meanwhile, and the last connections waited seconds before their
+        // first request was read. Bounded, so requests are not starved by connects either.
+        constexpr int max_burst = 128;
+        for (int i = 0; i < max_burst; ++i) {
+            tcp::socket next(asio::make_strand(ioc_));
+            boost::system::error_code again;
+            acceptor_.accept(next, again);
+            if (again) break;  // would_block: the backlog is empty (other errors: next round)
+            start_session(std::move(next));
         }
     } else {
         env_->pipeline.log().event("warn", "accept failed: " + ec.message());
     }
     do_accept();
+}
+
+void listener::start_session(tcp::socket socket) {
+    try {
+        if (tls_)
+            start_tls_session(std::move(socket), *tls_, env_);
+        else
+            start_plain_session(std::move(socket), env_);
+    } catch (std::exception const& e) {
+        env_->pipeline.log().event("error", std::string("session start failed: ") + e.what());
+    }
 }
 
 }  // namespace schedulerd
