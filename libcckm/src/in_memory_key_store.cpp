@@ -5,6 +5,7 @@
 #include <cckm/key_store.hpp>
 
 #include "key_codec.hpp"
+#include "key_query.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,7 +13,6 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <tuple>
 
 namespace cckm {
 
@@ -32,6 +32,10 @@ bool matches(key_query const& q, cloud_key const& k) {
     if (!q.job_config_id.empty() && detail::attached_config(k) != q.job_config_id) return false;
     if (!q.include_gone && k.gone) return false;
     if (!q.include_deleted && k.state == key_state::deleted) return false;
+    if (!q.name.empty() && k.name != q.name) return false;
+    if (!q.region.empty() && k.region != q.region) return false;
+    if (q.gone && k.gone != *q.gone) return false;
+    if (q.state && k.state != *q.state) return false;
     return true;
 }
 
@@ -79,18 +83,42 @@ public:
     }
 
     result<key_page> list(key_query const& q) override {
+        if (auto r = detail::check_sort(q.sort); !r) return r.error();
         std::lock_guard lock(mutex_);
         std::vector<cloud_key const*> hits;
         for (auto const& [id, k] : keys_)
             if (matches(q, k)) hits.push_back(&k);
-        std::sort(hits.begin(), hits.end(), [](auto const* a, auto const* b) {
-            return std::tie(a->created_at, a->id) < std::tie(b->created_at, b->id);
+        std::stable_sort(hits.begin(), hits.end(), [&q](auto const* a, auto const* b) {
+            return detail::key_less(q.sort, *a, *b);
         });
         key_page page;
         page.total = hits.size();
         for (std::size_t i = q.skip; i < hits.size() && (q.limit == 0 || i < q.skip + q.limit); ++i)
             page.keys.push_back(*hits[i]);
         return page;
+    }
+
+    result<cloud_key> update(std::string_view cloud,
+                             std::string_view id,
+                             std::function<result<void>(cloud_key&)> const& change) override {
+        std::lock_guard lock(mutex_);
+        auto it = keys_.find({std::string(cloud), std::string(id)});
+        if (it == keys_.end()) return scheduler::not_found("key " + std::string(id) + " not found");
+        // A copy: a failing change leaves the stored key as it was.
+        cloud_key next = it->second;
+        if (auto r = change(next); !r) return r.error();
+        if (next.cloud != it->second.cloud || next.id != it->second.id)
+            return scheduler::invalid_argument("id", "an update cannot move a key");
+        if (!next.native_id.empty() && next.native_id != it->second.native_id) {
+            for (auto const& [other, k] : keys_)
+                if (other != it->first && k.cloud == next.cloud && k.native_id == next.native_id)
+                    return status{code::already_exists,
+                                  "native id " + next.native_id + " of " + next.cloud +
+                                      " is already key " + k.id,
+                                  "native_id"};
+        }
+        it->second = next;
+        return next;
     }
 
     result<void> remove(std::string_view cloud, std::string_view id) override {

@@ -7,13 +7,16 @@
 #include <cckm/key_store.hpp>
 
 #include "key_codec.hpp"
+#include "key_query.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace cckm {
 
@@ -61,6 +64,28 @@ ON CONFLICT (realm, cloud, id) DO UPDATE SET
     job_config_id = excluded.job_config_id, state = excluded.state, gone = excluded.gone,
     created_at = excluded.created_at, updated_at = excluded.updated_at, body = excluded.body
 )sql";
+
+// The SQL of each sort field of key_sort_fields(). Fixed text: a caller's sort names only select
+// an entry, so nothing a client sends becomes SQL. name and region live in the JSON body only.
+std::string_view sort_sql(std::string_view field) {
+    if (field == "id") return "id";
+    if (field == "name") return "json_extract(body, '$.name')";
+    if (field == "region") return "json_extract(body, '$.region')";
+    if (field == "state") return "state";
+    if (field == "gone") return "gone";
+    if (field == "createdAt") return "created_at";
+    if (field == "updatedAt") return "updated_at";
+    return {};
+}
+
+std::string order_by(std::vector<key_sort> const& sort) {
+    std::string out = " ORDER BY ";
+    for (auto const& s : sort) {
+        out += sort_sql(s.field);
+        out += s.descending ? " DESC, " : ", ";
+    }
+    return out + "created_at, id";
+}
 
 std::int64_t micros(scheduler::time_point t) {
     return t.time_since_epoch().count();
@@ -113,22 +138,7 @@ public:
             // Rolled back by the destructor when a statement throws part-way.
             SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
             SQLite::Statement st(db_, put_sql);
-            for (auto const& k : keys) {
-                st.reset();
-                st.clearBindings();
-                st.bind(1, realm_);
-                st.bind(2, k.cloud);
-                st.bind(3, k.id);
-                st.bind(4, k.native_id);
-                st.bind(5, k.container);
-                st.bind(6, detail::attached_config(k));
-                st.bind(7, std::string(to_string(k.state)));
-                st.bind(8, k.gone ? 1 : 0);
-                st.bind(9, static_cast<std::int64_t>(micros(k.created_at)));
-                st.bind(10, static_cast<std::int64_t>(micros(k.updated_at)));
-                st.bind(11, detail::encode_key(k));
-                st.exec();
-            }
+            for (auto const& k : keys) write(k, st);
             tx.commit();
             return {};
         });
@@ -184,6 +194,20 @@ public:
         }
         if (!q.include_gone) where += " AND gone = 0";
         if (!q.include_deleted) where += " AND state <> 'deleted'";
+        if (!q.name.empty()) {
+            where += " AND json_extract(body, '$.name') = ?";
+            args.push_back(q.name);
+        }
+        if (!q.region.empty()) {
+            where += " AND json_extract(body, '$.region') = ?";
+            args.push_back(q.region);
+        }
+        if (q.gone) where += *q.gone ? " AND gone = 1" : " AND gone = 0";
+        if (q.state) {
+            where += " AND state = ?";
+            args.emplace_back(to_string(*q.state));
+        }
+        if (auto r = detail::check_sort(q.sort); !r) return r.error();
         return guarded<key_page>("list", [&]() -> result<key_page> {
             // One read transaction, so the count and the page see the same snapshot.
             SQLite::Transaction tx(db_);
@@ -192,8 +216,8 @@ public:
             bind_all(count, args);
             count.executeStep();
             page.total = static_cast<std::size_t>(count.getColumn(0).getInt64());
-            SQLite::Statement rows(
-                db_, "SELECT body" + where + " ORDER BY created_at, id LIMIT ? OFFSET ?");
+            SQLite::Statement rows(db_,
+                                   "SELECT body" + where + order_by(q.sort) + " LIMIT ? OFFSET ?");
             bind_all(rows, args);
             auto const n = static_cast<int>(args.size());
             rows.bind(n + 1, q.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(q.limit));
@@ -205,6 +229,32 @@ public:
             }
             tx.commit();
             return page;
+        });
+    }
+
+    result<cloud_key> update(std::string_view cloud,
+                             std::string_view id,
+                             std::function<result<void>(cloud_key&)> const& change) override {
+        return guarded<cloud_key>("update", [&]() -> result<cloud_key> {
+            // IMMEDIATE: the write lock is taken before the read, so no other connection (a
+            // synchronization of another process, say) writes the row in between.
+            SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+            SQLite::Statement st(db_,
+                                 "SELECT body FROM cckm_keys WHERE realm = ?1 AND cloud = ?2 "
+                                 "AND id = ?3");
+            st.bind(1, realm_);
+            st.bind(2, std::string(cloud));
+            st.bind(3, std::string(id));
+            if (!st.executeStep())
+                return scheduler::not_found("key " + std::string(id) + " not found");
+            auto key = detail::decode_key(st.getColumn(0).getString());
+            if (!key) return key.error();
+            if (auto r = change(*key); !r) return r.error();
+            if (key->cloud != cloud || key->id != id)
+                return scheduler::invalid_argument("id", "an update cannot move a key");
+            write(*key);
+            tx.commit();
+            return key;
         });
     }
 
@@ -225,6 +275,28 @@ public:
     }
 
 private:
+    // One upsert of a key, inside the caller's transaction.
+    void write(cloud_key const& k, SQLite::Statement& st) {
+        st.reset();
+        st.clearBindings();
+        st.bind(1, realm_);
+        st.bind(2, k.cloud);
+        st.bind(3, k.id);
+        st.bind(4, k.native_id);
+        st.bind(5, k.container);
+        st.bind(6, detail::attached_config(k));
+        st.bind(7, std::string(to_string(k.state)));
+        st.bind(8, k.gone ? 1 : 0);
+        st.bind(9, static_cast<std::int64_t>(micros(k.created_at)));
+        st.bind(10, static_cast<std::int64_t>(micros(k.updated_at)));
+        st.bind(11, detail::encode_key(k));
+        st.exec();
+    }
+    void write(cloud_key const& k) {
+        SQLite::Statement st(db_, put_sql);
+        write(k, st);
+    }
+
     static void bind_all(SQLite::Statement& st, std::vector<std::string> const& args) {
         for (std::size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
     }

@@ -135,6 +135,74 @@ TEST_CASE("key stores keep the same contract", "[cckm][key_store]") {
         CHECK(ids(page) == std::vector<std::string>{"c", "a"});
         CHECK(page.total == 5);
     }
+    SECTION("filters by name, region, gone and state; sorts by allowed fields") {
+        auto a = small_key("a", "na", 3);
+        a.name = "zulu";
+        a.region = "eu-west-1";
+        auto b = small_key("b", "nb", 1);
+        b.name = "alpha";
+        b.region = "us-east-1";
+        b.gone = true;
+        auto c = small_key("c", "nc", 2);
+        c.name = "alpha";
+        c.region = "us-east-1";
+        c.state = cckm::key_state::disabled;
+        cckm::cloud_key const all[] = {a, b, c};
+        REQUIRE(store->put_all(all));
+
+        CHECK(ids(store->list({.name = "alpha"}).value()) == std::vector<std::string>{"b", "c"});
+        CHECK(ids(store->list({.region = "eu-west-1"}).value()) == std::vector<std::string>{"a"});
+        CHECK(ids(store->list({.gone = true}).value()) == std::vector<std::string>{"b"});
+        CHECK(ids(store->list({.gone = false}).value()) == std::vector<std::string>{"c", "a"});
+        CHECK(ids(store->list({.state = cckm::key_state::disabled}).value()) ==
+              std::vector<std::string>{"c"});
+        // Ties fall back to created_at, id.
+        CHECK(ids(store->list({.sort = {{"name", false}}}).value()) ==
+              std::vector<std::string>{"b", "c", "a"});
+        CHECK(ids(store->list({.sort = {{"name", true}}}).value()) ==
+              std::vector<std::string>{"a", "b", "c"});
+        CHECK(ids(store->list({.sort = {{"createdAt", true}}}).value()) ==
+              std::vector<std::string>{"a", "c", "b"});
+        CHECK(ids(store->list({.sort = {{"gone", true}, {"id", true}}}).value()) ==
+              std::vector<std::string>{"b", "c", "a"});
+        auto bad = store->list({.sort = {{"body", false}}});
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().error_code() == scheduler::code::invalid_argument);
+        CHECK(bad.error().field() == "sort");
+    }
+    SECTION("update is one read-modify-write; a failed change writes nothing") {
+        auto k = full_key();
+        REQUIRE(store->put(k));
+        auto updated = store->update("aws", k.id, [](cckm::cloud_key& key) {
+            key.labels.erase("job_config_id");
+            return scheduler::result<void>{};
+        });
+        REQUIRE(updated);
+        CHECK_FALSE(updated->labels.contains("job_config_id"));
+        CHECK(store->get("aws", k.id).value() == *updated);
+        CHECK(store->list({.job_config_id = "config-1"}).value().total == 0);
+
+        auto refused =
+            store->update("aws", k.id, [](cckm::cloud_key& key) -> scheduler::result<void> {
+                key.name = "half-done";
+                return scheduler::invalid_argument("name", "refused");
+            });
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().field() == "name");
+        CHECK(store->get("aws", k.id).value() == *updated);
+
+        auto moved = store->update("aws", k.id, [](cckm::cloud_key& key) {
+            key.id = "elsewhere";
+            return scheduler::result<void>{};
+        });
+        CHECK(moved.error().error_code() == scheduler::code::invalid_argument);
+        CHECK(store->get("aws", "elsewhere").error().error_code() == scheduler::code::not_found);
+        CHECK(store
+                  ->update("aws", "missing",
+                           [](cckm::cloud_key&) { return scheduler::result<void>{}; })
+                  .error()
+                  .error_code() == scheduler::code::not_found);
+    }
     SECTION("native ids are unique per cloud") {
         REQUIRE(store->put(small_key("a", "same", 0)));
         auto clash = store->put(small_key("b", "same", 0));

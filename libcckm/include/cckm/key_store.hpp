@@ -17,7 +17,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,7 +27,17 @@
 
 namespace cckm {
 
-/// A filtered page of keys, sorted by created_at then id.
+/// One sort field of a key list: a name of key_sort_fields(), ascending unless `descending`.
+struct key_sort {
+    std::string field;
+    bool descending = false;
+};
+
+/// The fields a key list sorts by (API names): id, name, region, state, gone, createdAt,
+/// updatedAt. A fixed list, so no caller's text ever becomes SQL.
+[[nodiscard]] std::span<std::string_view const> key_sort_fields() noexcept;
+
+/// A filtered page of keys, sorted by `sort`, then by created_at and id.
 struct key_query {
     std::string cloud{};                    ///< "" = every cloud
     std::vector<std::string> containers{};  ///< empty = any container
@@ -33,7 +45,12 @@ struct key_query {
     bool include_gone = true;               ///< keys synchronization marked gone
     bool include_deleted = true;            ///< keys in state `deleted`
     std::size_t skip = 0;
-    std::size_t limit = 0;  ///< 0 = no limit
+    std::size_t limit = 0;             ///< 0 = no limit
+    std::string name{};                ///< "" = any; else this exact name
+    std::string region{};              ///< "" = any; else this exact region
+    std::optional<bool> gone{};        ///< set: only keys whose `gone` equals it
+    std::optional<key_state> state{};  ///< set: only keys in this state
+    std::vector<key_sort> sort{};      ///< fields of key_sort_fields(); else invalid_argument
 };
 
 /// Keeps keys, addressed by (cloud, id); native ids are unique per cloud when not empty.
@@ -52,8 +69,19 @@ public:
     /// The key of `cloud` with this native id; not_found when absent.
     [[nodiscard]] virtual scheduler::result<cloud_key> find_native(std::string_view cloud,
                                                                    std::string_view native_id) = 0;
-    /// A page of keys and the total matching.
+    /// A page of keys and the total matching. invalid_argument naming `sort` for a sort field
+    /// not in key_sort_fields().
     [[nodiscard]] virtual scheduler::result<key_page> list(key_query const& query) = 0;
+    /// Reads one key, lets `change` modify it and writes it back with no other write of this
+    /// store in between (the built-in stores hold their lock and one transaction), so two
+    /// read-modify-writes of the same key never lose one another's change. `change` must not
+    /// call the store, nor change the key's cloud or id. not_found when absent; when `change`
+    /// fails nothing is written and its error is returned. Answers the key as written.
+    /// The default reads and writes with two calls, for stores that cannot do better.
+    [[nodiscard]] virtual scheduler::result<cloud_key> update(
+        std::string_view cloud,
+        std::string_view id,
+        std::function<scheduler::result<void>(cloud_key&)> const& change);
     /// Removes one key; not_found when absent.
     [[nodiscard]] virtual scheduler::result<void> remove(std::string_view cloud,
                                                          std::string_view id) = 0;
