@@ -175,6 +175,8 @@ router build_router(services& svc, auth_service& auth, metrics& m) {
     register_usermgmt_routes(r, auth);
     register_scheduler_routes(r, svc);
     register_cckm_job_routes(r, svc);
+    // Keep last: /cckm/{cloud}/keys/{id} must not shadow literal cckm paths (/sap/keys/jobs).
+    register_cckm_key_routes(r, svc);
     return r;
 }
 
