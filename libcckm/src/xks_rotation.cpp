@@ -11,7 +11,8 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
+#include <openssl/crypto.h>
+
 #include <string>
 #include <vector>
 
@@ -82,8 +83,9 @@ store_report rotate_one(scheduler::operation_context& ctx,
     }
     r.access_key_id = cred->access_key_id;
     r.credential_version = store.credential_version + 1;
-    // The secret is not needed past this point; wipe our copy before it is freed.
-    std::fill(cred->secret_access_key.begin(), cred->secret_access_key.end(), '\0');
+    // The secret is not needed past this point; wipe our copy before it is freed
+    // (OPENSSL_cleanse, because a plain fill of memory about to be freed may be optimized out).
+    OPENSSL_cleanse(cred->secret_access_key.data(), cred->secret_access_key.size());
     return r;
 }
 
