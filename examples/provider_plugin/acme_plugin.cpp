@@ -200,6 +200,7 @@ cckm_plugin const acme_table = {
     nullptr,  // list_backups
     nullptr,  // delete_backup
     nullptr,  // rotate_xks_credentials
+    nullptr,  // list_custom_key_stores
 };
 
 }  // namespace

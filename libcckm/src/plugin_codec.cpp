@@ -201,4 +201,26 @@ xks_credential decode_xks(json::object const& o) {
     return c;
 }
 
+std::vector<custom_key_store> decode_key_stores(json::object const& o) {
+    std::vector<custom_key_store> out;
+    auto const* stores = array(o, "stores");
+    if (!stores) wrong("stores", "is required");
+    for (auto const& item : *stores) {
+        auto const& s = object(item, "stores");
+        custom_key_store k;
+        k.id = str(s, "id");
+        if (k.id.empty()) wrong("id", "is required");
+        k.name = str(s, "name");
+        if (auto type = str(s, "type"); !type.empty()) k.type = type;
+        if (auto state = str(s, "connection_state"); !state.empty()) k.connection_state = state;
+        k.access_key_id = str(s, "access_key_id");
+        if (auto const* v = member(s, "credential_version"))
+            k.credential_version = integer(*v, "credential_version");
+        k.rotated_at = opt_time(s, "rotated_at");
+        k.created_at = time(s, "created_at");
+        out.push_back(std::move(k));
+    }
+    return out;
+}
+
 }  // namespace cckm::detail

@@ -28,5 +28,6 @@ namespace cckm::detail {
                                                std::string const& cloud);
 [[nodiscard]] std::vector<key_backup> decode_backups(boost::json::object const& o);
 [[nodiscard]] xks_credential decode_xks(boost::json::object const& o);
+[[nodiscard]] std::vector<custom_key_store> decode_key_stores(boost::json::object const& o);
 
 }  // namespace cckm::detail

@@ -180,6 +180,11 @@ protected:
                       [](json::object const& o) { return detail::decode_xks(o); });
     }
 
+    result<std::vector<custom_key_store>> do_list_custom_key_stores() override {
+        return invoke("list_custom_key_stores", t_.list_custom_key_stores, {},
+                      [](json::object const& o) { return detail::decode_key_stores(o); });
+    }
+
 private:
     result<cloud_key> key_call(std::string_view call, cckm_plugin_call_fn fn, json::object req) {
         return invoke(call, fn, std::move(req),

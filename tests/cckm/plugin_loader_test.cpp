@@ -91,6 +91,7 @@ TEST_CASE("the acme example plugin serves its cloud through cloud_provider", "[c
     CHECK(acme.schedule_deletion(created->native_id, 31).error().error_code() ==
           code::invalid_argument);
     CHECK(acme.list_backups(created->native_id).error().error_code() == code::unimplemented);
+    CHECK(acme.list_custom_key_stores().error().error_code() == code::unimplemented);
 }
 
 TEST_CASE("a plugin is refused with a message naming the file", "[cckm][plugin]") {
@@ -150,6 +151,14 @@ TEST_CASE("a misbehaving plugin fails its calls as internal errors and is logged
     internal(broken.set_enabled("k1", true), "answered unknown status code 99");
     internal(broken.schedule_deletion("k1", 7), "answered JSON that is not an object");
     internal(broken.apply_policy("k1", "{}"), "member \"state\" must be enabled");
+
+    auto stores = broken.list_custom_key_stores();
+    REQUIRE(stores);
+    REQUIRE(stores->size() == 1);
+    CHECK((*stores)[0].id == "cks-1");
+    CHECK((*stores)[0].type == "EXTERNAL_KEY_STORE");  // absent: the default
+    CHECK((*stores)[0].credential_version == 3);
+    CHECK((*stores)[0].rotated_at == scheduler::time_point{std::chrono::seconds{1}});
 
     // A transient failure reported properly stays transient (and is not the plugin's fault).
     auto down = broken.cancel_deletion("k1");

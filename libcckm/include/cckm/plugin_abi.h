@@ -107,6 +107,10 @@ typedef struct cckm_plugin {
     cckm_plugin_call_fn rotate_xks_credentials; /**< {custom_key_store_id} -> {custom_key_store_id,
                                                      access_key_id, secret_access_key,
                                                      rotated_at} */
+    cckm_plugin_call_fn list_custom_key_stores; /**< {} -> {stores[{id, name, type,
+                                                     connection_state, access_key_id,
+                                                     credential_version, rotated_at,
+                                                     created_at}]} */
 } cckm_plugin;
 
 /** The entry point every plugin defines (with CCKM_PLUGIN_EXPORT). Returns the plugin's static

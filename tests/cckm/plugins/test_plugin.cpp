@@ -76,6 +76,13 @@ std::int32_t bad_state(void*, char const*, std::size_t, char** out, std::size_t*
     return answer(out, out_len, R"({"native_id": "k1", "state": "melted"})");
 }
 
+// list_custom_key_stores: the one well-formed answer, so the decoder is seen to work too.
+std::int32_t key_stores(void*, char const*, std::size_t, char** out, std::size_t* out_len) {
+    return answer(out, out_len,
+                  R"({"stores": [{"id": "cks-1", "name": "xks", "access_key_id": "AKIA1",
+                                  "credential_version": 3, "rotated_at": 1000000}]})");
+}
+
 cckm_plugin const table = {
     TEST_PLUGIN_VARIANT == 1 ? 2u : static_cast<std::uint32_t>(CCKM_PLUGIN_ABI_VERSION),
     CCKM_PLUGIN_FLAG_SERIALIZE_CALLS,
@@ -98,6 +105,7 @@ cckm_plugin const table = {
     nullptr,
     nullptr,
     nullptr,
+    key_stores,
 };
 
 }  // namespace
