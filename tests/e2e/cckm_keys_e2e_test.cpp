@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// The key inventory through the real schedulerd: a cckm_synchronization run brings the
+// simulated AWS demo keys into the inventory, GET /cckm/aws/keys lists them in the shape of
+// seeds/004, and enable/disable-rotation-job attach one to a rotation config and detach it.
+#include "support/catch.hpp"
+#include "support/server_process.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <unistd.h>
+
+#include <string>
+
+namespace json = boost::json;
+using scheduler_test::http::verb;
+
+namespace {
+
+constexpr char const* configs = "/api/v1/scheduler/job-configs";
+constexpr char const* jobs = "/api/v1/scheduler/jobs";
+std::string const aws_keys = "/api/v1/cckm/aws/keys";
+
+// Polls the run until it leaves scheduled/in_progress; returns the last body.
+json::value wait_run(scheduler_test::http_client const& cli,
+                     std::string const& token,
+                     std::string const& run_id) {
+    for (int i = 0; i < 400; ++i) {
+        auto r = cli.request(verb::get, std::string(jobs) + "/" + run_id, nullptr, token);
+        INFO(r.text);
+        REQUIRE(r.status == 200);
+        auto const& s = r.body.at("status");
+        if (s != "scheduled" && s != "in_progress") return r.body;
+        ::usleep(25'000);  // a real process: there is no clock to move
+    }
+    FAIL("run " << run_id << " did not finish");
+    return {};
+}
+
+std::string create_config(scheduler_test::http_client const& cli,
+                          std::string const& token,
+                          std::string const& name,
+                          std::string const& operation,
+                          json::object params) {
+    auto r = cli.request(verb::post, configs,
+                         json::object{{"name", name},
+                                      {"operation", operation},
+                                      {"run_at", "0 1 * * *"},
+                                      {operation + "_params", std::move(params)}},
+                         token);
+    INFO(r.text);
+    REQUIRE(r.status == 201);
+    return std::string(r.body.at("id").as_string());
+}
+
+}  // namespace
+
+TEST_CASE("synchronized AWS keys are listed and attached to a rotation job", "[e2e][cckm_keys]") {
+    auto options = scheduler_test::fast_server_options();
+    options.tls = false;
+    scheduler_test::server_process srv{SCHEDULERD_PATH, options};
+    srv.start();
+    auto cli = srv.client();
+    std::string const token = cli.login("admin", srv.admin_password());
+
+    // Before any synchronization the inventory is empty.
+    auto empty = cli.request(verb::get, aws_keys, nullptr, token);
+    INFO(empty.text);
+    REQUIRE(empty.status == 200);
+    CHECK(empty.body.at("total") == 0);
+
+    auto sync = create_config(cli, token, "sync aws", "cckm_synchronization",
+                              {{"cloud_name", "aws"}, {"synchronize_all", true}});
+    auto run =
+        cli.request_text(verb::post, std::string(configs) + "/" + sync + "/run-now", "", token, "");
+    REQUIRE(run.status == 201);
+    auto synced = wait_run(cli, token, std::string(run.body.at("id").as_string()));
+    INFO(json::serialize(synced));
+    REQUIRE(synced.at("status") == "completed");
+
+    auto list = cli.request(verb::get, aws_keys + "?limit=2&sort=-createdAt", nullptr, token);
+    INFO(list.text);
+    REQUIRE(list.status == 200);
+    CHECK(list.body.at("total") == 4);  // the simulated cloud's demo keys
+    CHECK(list.body.at("limit") == 2);
+    REQUIRE(list.body.at("resources").as_array().size() == 2);
+    auto const& first = list.body.at("resources").at(0);
+    std::string const key_id(first.at("id").as_string());
+    CHECK(first.at("uri").as_string() == "kylo:kylo:cckm:aws-key:" + key_id);
+    CHECK(first.at("cloud_name") == "aws");
+    CHECK(first.at("aws_param").at("KeyState") == "Enabled");
+    CHECK(first.at("aws_param").at("Arn").as_string().starts_with("arn:aws:kms:"));
+    // Another cloud's list does not show AWS keys; an unknown cloud is 404.
+    CHECK(cli.request(verb::get, "/api/v1/cckm/azure/keys", nullptr, token).body.at("total") == 0);
+    CHECK(cli.request(verb::get, "/api/v1/cckm/ibm/keys", nullptr, token).status == 404);
+    CHECK(cli.request(verb::get, aws_keys + "?sort=policy", nullptr, token).status == 400);
+
+    auto rotation = create_config(cli, token, "rotate aws", "cckm_key_rotation",
+                                  {{"cloud_name", "aws"}, {"rotation_after", "90d"}});
+    auto const key = aws_keys + "/" + key_id;
+    auto refused = cli.request(verb::post, key + "/enable-rotation-job",
+                               json::object{{"job_config_id", sync}}, token);
+    CHECK(refused.status == 400);
+    CHECK(refused.body.at("field") == "job_config_id");
+
+    auto on = cli.request(
+        verb::post, key + "/enable-rotation-job",
+        json::object{{"job_config_id", rotation}, {"auto_rotate_key_source", "local"}}, token);
+    INFO(on.text);
+    REQUIRE(on.status == 200);
+    CHECK(on.body.at("labels").at("job_config_id") == json::value(rotation));
+    auto attached = cli.request(verb::get, aws_keys + "?job_config_id=" + rotation, nullptr, token);
+    REQUIRE(attached.status == 200);
+    CHECK(attached.body.at("total") == 1);
+    CHECK(attached.body.at("resources").at(0).at("id") == json::value(key_id));
+
+    // Bodyless, as seeds/004 sends it.
+    auto off = cli.request_text(verb::post, key + "/disable-rotation-job", "", token, "");
+    INFO(off.text);
+    REQUIRE(off.status == 200);
+    CHECK(off.body.at("labels").as_object().empty());
+    CHECK(cli.request(verb::get, aws_keys + "?job_config_id=" + rotation, nullptr, token)
+              .body.at("total") == 0);
+    CHECK(cli.request(verb::get, key, nullptr, token).body.at("labels").as_object().empty());
+    CHECK(srv.stop() == 0);
+}
