@@ -8,6 +8,7 @@
 #include "support/manual_executor.hpp"
 
 #include "handlers/handlers.hpp"
+#include "server.hpp"
 #include "server_fixture.hpp"
 
 #include <cckm/key_store.hpp>
@@ -479,4 +480,24 @@ TEST_CASE("reading keys needs a sign-in; attaching them needs CCKM Admins", "[cc
     CHECK(f.call(verb::post, path + "/disable-rotation-job", {}, admin, "").result() ==
           schedulerd::http::status::ok);
     CHECK(inventory->get("aws", k.id).value().labels.empty());
+}
+
+TEST_CASE("the key routes do not shadow the literal cckm paths", "[cckm_keys]") {
+    // The real route table: /cckm/{cloud}/keys/{id} would catch /cckm/sap/keys/jobs if it were
+    // registered before the key jobs (the first matching route wins).
+    server_test::auth_fixture f;
+    scheduler::test::in_memory_store store;
+    scheduler::operation_registry ops;
+    scheduler::engine eng{store, ops, f.clock};
+    schedulerd::services svc{eng, ops, store, "local-node"};
+    auto routes = schedulerd::build_router(svc, f.auth, f.stats);
+    auto template_of = [&](verb method, std::string_view path) {
+        auto m = routes.match(method, path);
+        return m.found ? m.found->path_template : std::string();
+    };
+    CHECK(template_of(verb::get, "/api/v1/cckm/sap/keys/jobs") == "/api/v1/cckm/sap/keys/jobs");
+    CHECK(template_of(verb::get, "/api/v1/cckm/sap/keys/some-id") ==
+          "/api/v1/cckm/{cloud}/keys/{id}");
+    CHECK(template_of(verb::post, "/api/v1/cckm/oci/keys/k/enable-auto-rotation") ==
+          "/api/v1/cckm/oci/keys/{id}/enable-auto-rotation");
 }
