@@ -309,8 +309,10 @@ void bulk_job_service::on_unit_done(std::string const& cloud) {
             --l.in_flight;
             --posted_;
         }
+        // Under the lock: once posted_ reaches 0, stop() may return and the service go away,
+        // so nothing of it may be touched after the unlock when no unit follows.
+        changed_.notify_all();
     }
-    changed_.notify_all();
     if (next) dispatch(cloud, std::move(next));
 }
 
