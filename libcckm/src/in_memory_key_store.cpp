@@ -46,13 +46,21 @@ public:
     }
 
     result<void> put_all(std::span<cloud_key const> keys) override {
+        return merge_all(keys, merge_fn{});
+    }
+
+    result<void> merge_all(std::span<cloud_key const> keys, merge_fn const& merge) override {
         std::lock_guard lock(mutex_);
         // Check everything against the state after the whole batch before touching anything.
         auto next = keys_;
         for (auto const& k : keys) {
             if (k.cloud.empty()) return scheduler::invalid_argument("cloud", "is required");
             if (k.id.empty()) return scheduler::invalid_argument("id", "is required");
-            next[{k.cloud, k.id}] = k;
+            auto& slot = next[{k.cloud, k.id}];
+            auto const stored = keys_.find({k.cloud, k.id});
+            cloud_key incoming = k;
+            if (merge && stored != keys_.end()) merge(stored->second, incoming);
+            slot = std::move(incoming);
         }
         std::map<key_id, std::string> natives;
         for (auto const& [id, k] : next) {

@@ -49,6 +49,19 @@ scheduler::result<cloud_key> key_store::update(
     return key;
 }
 
+scheduler::result<void> key_store::merge_all(std::span<cloud_key const> keys,
+                                             merge_fn const& merge) {
+    std::vector<cloud_key> merged(keys.begin(), keys.end());
+    for (auto& k : merged) {
+        auto stored = get(k.cloud, k.id);
+        if (stored)
+            merge(*stored, k);
+        else if (stored.error().error_code() != scheduler::code::not_found)
+            return stored.error();
+    }
+    return put_all(merged);
+}
+
 namespace detail {
 
 scheduler::result<void> check_sort(std::vector<key_sort> const& sort) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -130,15 +131,42 @@ public:
     }
 
     result<void> put_all(std::span<cloud_key const> keys) override {
+        return merge_all(keys, merge_fn{});
+    }
+
+    result<void> merge_all(std::span<cloud_key const> keys, merge_fn const& merge) override {
         for (auto const& k : keys) {
             if (k.cloud.empty()) return scheduler::invalid_argument("cloud", "is required");
             if (k.id.empty()) return scheduler::invalid_argument("id", "is required");
         }
         return guarded<void>("put", [&]() -> result<void> {
-            // Rolled back by the destructor when a statement throws part-way.
+            // Rolled back by the destructor when a statement throws part-way. IMMEDIATE: the
+            // write lock is held before the merge reads, so nothing lands in between.
             SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
             SQLite::Statement st(db_, put_sql);
-            for (auto const& k : keys) write(k, st);
+            std::optional<SQLite::Statement> read;
+            if (merge)
+                read.emplace(db_,
+                             "SELECT body FROM cckm_keys WHERE realm = ?1 AND cloud = ?2 "
+                             "AND id = ?3");
+            for (auto const& k : keys) {
+                if (!read) {
+                    write(k, st);
+                    continue;
+                }
+                read->reset();
+                read->bind(1, realm_);
+                read->bind(2, k.cloud);
+                read->bind(3, k.id);
+                cloud_key incoming = k;
+                if (read->executeStep()) {
+                    auto stored = detail::decode_key(read->getColumn(0).getString());
+                    if (!stored) return stored.error();
+                    merge(*stored, incoming);
+                }
+                read->reset();
+                write(incoming, st);
+            }
             tx.commit();
             return {};
         });

@@ -142,7 +142,13 @@ private:
             }
             writes.push_back(std::move(record));
         }
-        return inventory_.put_all(writes);
+        return inventory_.merge_all(writes, keep_labels);
+    }
+
+    // Labels are CCKM's (a rotation job's attachment), not the cloud's: an enable or disable
+    // that lands between this run's read and its write must survive the write.
+    static void keep_labels(cloud_key const& stored, cloud_key& incoming) {
+        incoming.labels = stored.labels;
     }
 
     // The inventory id of the key with this native id, or `fallback` when the inventory does
@@ -170,7 +176,7 @@ private:
             writes.push_back(std::move(k));
             ++counts_.gone;
         }
-        return inventory_.put_all(writes);
+        return inventory_.merge_all(writes, keep_labels);
     }
 
     scheduler::operation_context& ctx_;

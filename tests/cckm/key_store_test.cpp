@@ -227,6 +227,32 @@ TEST_CASE("key stores keep the same contract", "[cckm][key_store]") {
         CHECK(store->get("aws", "existing").value().name.empty());
         CHECK(store->list({}).value().total == 1);
     }
+    SECTION("merge_all writes over a stale read without losing a newer field") {
+        auto k = small_key("m", "n-m", 0);
+        REQUIRE(store->put(k));
+        auto stale = store->get("aws", "m").value();  // a writer reads...
+        // ...another attaches a rotation job meanwhile...
+        REQUIRE(store->update("aws", "m", [](cckm::cloud_key& key) {
+            key.labels["job_config_id"] = "config-9";
+            return scheduler::result<void>{};
+        }));
+        // ...and the first writes back what it read, keeping the labels through the merge.
+        stale.name = "refreshed";
+        auto fresh = small_key("new", "n-new", 1);
+        fresh.labels["job_config_id"] = "config-1";  // not stored yet: written as given
+        cckm::cloud_key const batch[] = {stale, fresh};
+        REQUIRE(store->merge_all(batch, [](cckm::cloud_key const& stored, cckm::cloud_key& in) {
+            in.labels = stored.labels;
+        }));
+        auto const got = store->get("aws", "m").value();
+        CHECK(got.name == "refreshed");
+        CHECK(got.labels.at("job_config_id") == "config-9");
+        CHECK(store->get("aws", "new").value().labels.at("job_config_id") == "config-1");
+        // A plain put_all of the stale copy would have dropped it: the merge is what keeps it.
+        cckm::cloud_key const plain[] = {stale};
+        REQUIRE(store->put_all(plain));
+        CHECK(store->get("aws", "m").value().labels.empty());
+    }
     SECTION("keys need a cloud and an id") {
         CHECK(store->put(small_key("", "n", 0)).error().error_code() ==
               scheduler::code::invalid_argument);

@@ -63,6 +63,15 @@ public:
     [[nodiscard]] virtual scheduler::result<void> put(cloud_key const& key) = 0;
     /// Inserts or replaces several keys in one transaction: all are written or none.
     [[nodiscard]] virtual scheduler::result<void> put_all(std::span<cloud_key const> keys) = 0;
+    /// Called by merge_all() for each key already stored: adjusts the key about to
+    /// be written from the stored one (keeps fields the writer does not own, say).
+    using merge_fn = std::function<void(cloud_key const& stored, cloud_key& incoming)>;
+    /// Like put_all, but each key already stored passes through `merge` with the stored
+    /// version read inside the same transaction, so a field another writer changed after
+    /// this caller read the key (a rotation job's label) is not overwritten with a stale
+    /// value. The default reads first and then writes, for stores that cannot do better.
+    [[nodiscard]] virtual scheduler::result<void> merge_all(std::span<cloud_key const> keys,
+                                                            merge_fn const& merge);
     /// One key; not_found when absent.
     [[nodiscard]] virtual scheduler::result<cloud_key> get(std::string_view cloud,
                                                            std::string_view id) = 0;
