@@ -3,6 +3,7 @@
 // AWS demo keys into the inventory, a bulk disable of some of them runs in the background, and
 // polling the job shows it completed with "Success" per key; the keys are disabled.
 #include "support/catch.hpp"
+#include "support/e2e_api.hpp"
 #include "support/server_process.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -10,7 +11,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -21,26 +21,7 @@ using scheduler_test::http::verb;
 
 namespace {
 
-constexpr char const* configs = "/api/v1/scheduler/job-configs";
-constexpr char const* jobs = "/api/v1/scheduler/jobs";
 constexpr char const* bulk = "/api/v1/cckm/aws/bulkjob";
-
-// Polls GET `path` until `field` leaves the running values; returns the last body.
-json::value poll(scheduler_test::http_client const& cli,
-                 std::string const& token,
-                 std::string const& path,
-                 std::string const& field) {
-    for (int i = 0; i < 400; ++i) {
-        auto r = cli.request(verb::get, path, nullptr, token);
-        INFO(r.text);
-        REQUIRE(r.status == 200);
-        auto const& s = r.body.at(field);
-        if (s != "scheduled" && s != "in_progress") return r.body;
-        ::usleep(25'000);  // a real process: there is no clock to move
-    }
-    FAIL(path << " did not finish");
-    return {};
-}
 
 // The inventory's AWS key ids and states, read from the server's database (the key inventory
 // endpoints are another area's; the file is the inventory's truth either way).
@@ -66,22 +47,12 @@ TEST_CASE("an AWS bulk disable of synchronized keys completes", "[e2e][bulk]") {
     std::string const token = cli.login("admin", srv.admin_password());
 
     // Synchronize: run-now of a cckm_synchronization config for aws.
-    auto created =
-        cli.request(verb::post, configs,
-                    json::object{{"name", "sync aws"},
-                                 {"operation", "cckm_synchronization"},
-                                 {"run_at", "0 1 * * *"},
-                                 {"cckm_synchronization_params",
-                                  json::object{{"cloud_name", "aws"}, {"synchronize_all", true}}}},
-                    token);
-    INFO(created.text);
-    REQUIRE(created.status == 201);
-    std::string const config_id(created.body.at("id").as_string());
-    auto run = cli.request_text(verb::post, std::string(configs) + "/" + config_id + "/run-now", "",
-                                token, "");
-    REQUIRE(run.status == 201);
-    auto synced = poll(
-        cli, token, std::string(jobs) + "/" + std::string(run.body.at("id").as_string()), "status");
+    auto synced = scheduler_test::run_config_now(
+        cli, token,
+        json::object{{"name", "sync aws"},
+                     {"operation", "cckm_synchronization"},
+                     {"cckm_synchronization_params",
+                      json::object{{"cloud_name", "aws"}, {"synchronize_all", true}}}});
     INFO(json::serialize(synced));
     REQUIRE(synced.at("status") == "completed");
 
@@ -106,7 +77,8 @@ TEST_CASE("an AWS bulk disable of synchronized keys completes", "[e2e][bulk]") {
     CHECK(job.body.at("overall_status") == "in_progress");
     std::string const job_id(job.body.at("id").as_string());
 
-    auto done = poll(cli, token, std::string(bulk) + "/" + job_id, "overall_status");
+    auto done = scheduler_test::wait_settled(cli, token, std::string(bulk) + "/" + job_id,
+                                             "overall_status");
     INFO(json::serialize(done));
     CHECK(done.at("overall_status") == "completed");
     CHECK(done.at("abort") == false);

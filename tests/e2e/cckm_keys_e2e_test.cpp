@@ -3,11 +3,11 @@
 // simulated AWS demo keys into the inventory, GET /cckm/aws/keys lists them in the shape of
 // seeds/004, and enable/disable-rotation-job attach one to a rotation config and detach it.
 #include "support/catch.hpp"
+#include "support/e2e_api.hpp"
 #include "support/server_process.hpp"
 
 #include <boost/json/serialize.hpp>
 
-#include <unistd.h>
 
 #include <string>
 
@@ -16,32 +16,15 @@ using scheduler_test::http::verb;
 
 namespace {
 
-constexpr char const* configs = "/api/v1/scheduler/job-configs";
-constexpr char const* jobs = "/api/v1/scheduler/jobs";
+using scheduler_test::configs_path;
 std::string const aws_keys = "/api/v1/cckm/aws/keys";
-
-// Polls the run until it leaves scheduled/in_progress; returns the last body.
-json::value wait_run(scheduler_test::http_client const& cli,
-                     std::string const& token,
-                     std::string const& run_id) {
-    for (int i = 0; i < 400; ++i) {
-        auto r = cli.request(verb::get, std::string(jobs) + "/" + run_id, nullptr, token);
-        INFO(r.text);
-        REQUIRE(r.status == 200);
-        auto const& s = r.body.at("status");
-        if (s != "scheduled" && s != "in_progress") return r.body;
-        ::usleep(25'000);  // a real process: there is no clock to move
-    }
-    FAIL("run " << run_id << " did not finish");
-    return {};
-}
 
 std::string create_config(scheduler_test::http_client const& cli,
                           std::string const& token,
                           std::string const& name,
                           std::string const& operation,
                           json::object params) {
-    auto r = cli.request(verb::post, configs,
+    auto r = cli.request(verb::post, configs_path,
                          json::object{{"name", name},
                                       {"operation", operation},
                                       {"run_at", "0 1 * * *"},
@@ -70,10 +53,12 @@ TEST_CASE("synchronized AWS keys are listed and attached to a rotation job", "[e
 
     auto sync = create_config(cli, token, "sync aws", "cckm_synchronization",
                               {{"cloud_name", "aws"}, {"synchronize_all", true}});
-    auto run =
-        cli.request_text(verb::post, std::string(configs) + "/" + sync + "/run-now", "", token, "");
+    auto run = cli.request_text(verb::post, std::string(configs_path) + "/" + sync + "/run-now", "",
+                                token, "");
     REQUIRE(run.status == 201);
-    auto synced = wait_run(cli, token, std::string(run.body.at("id").as_string()));
+    auto synced = scheduler_test::wait_settled(
+        cli, token,
+        std::string(scheduler_test::jobs_path) + "/" + std::string(run.body.at("id").as_string()));
     INFO(json::serialize(synced));
     REQUIRE(synced.at("status") == "completed");
 

@@ -4,13 +4,13 @@
 // writes its notices to DATA_DIR/password-expiry-notices.jsonl (0600), and an xks credential
 // rotation over the simulated AWS cloud rotates the demo external key store.
 #include "support/catch.hpp"
+#include "support/e2e_api.hpp"
 #include "support/server_process.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <string>
@@ -20,34 +20,6 @@ namespace json = boost::json;
 using scheduler_test::http::verb;
 
 namespace {
-
-constexpr char const* configs = "/api/v1/scheduler/job-configs";
-constexpr char const* jobs = "/api/v1/scheduler/jobs";
-
-// Creates a config, runs it now and waits (bounded) for the run to finish; returns the run.
-json::value run_config(scheduler_test::http_client const& cli,
-                       std::string const& token,
-                       json::object config) {
-    config["run_at"] = "0 1 * * *";
-    auto created = cli.request(verb::post, configs, config, token);
-    INFO(created.text);
-    REQUIRE(created.status == 201);
-    std::string const id(created.body.at("id").as_string());
-    auto run =
-        cli.request_text(verb::post, std::string(configs) + "/" + id + "/run-now", "", token, "");
-    INFO(run.text);
-    REQUIRE(run.status == 201);
-    std::string const run_id(run.body.at("id").as_string());
-    for (int i = 0; i < 400; ++i) {
-        auto r = cli.request(verb::get, std::string(jobs) + "/" + run_id, nullptr, token);
-        REQUIRE(r.status == 200);
-        auto const& status = r.body.at("status");
-        if (status != "scheduled" && status != "in_progress") return r.body;
-        ::usleep(25'000);  // polling a real process: there is no clock to move
-    }
-    FAIL("run " << run_id << " did not finish");
-    return {};
-}
 
 std::vector<json::object> read_lines(std::string const& path) {
     std::ifstream in(path);
@@ -68,10 +40,11 @@ TEST_CASE("password expiry notification runs against the server's user store", "
     auto const notices = srv.data_dir() + "/password-expiry-notices.jsonl";
 
     // The default policy (90 days): the admin created a moment ago is far from expiring.
-    auto quiet = run_config(cli, token,
-                            {{"name", "expiry default"},
-                             {"operation", "user_password_expiry_notification"},
-                             {"user_password_expiry_notification_params", json::object{}}});
+    auto quiet = scheduler_test::run_config_now(
+        cli, token,
+        {{"name", "expiry default"},
+         {"operation", "user_password_expiry_notification"},
+         {"user_password_expiry_notification_params", json::object{}}});
     INFO(json::serialize(quiet));
     CHECK(quiet.at("status") == "completed");
     auto const& quiet_details = quiet.at("details").at("details");
@@ -80,11 +53,12 @@ TEST_CASE("password expiry notification runs against the server's user store", "
     CHECK(quiet_details.at("num_skipped") == 1);
 
     // A one-day policy with a two-day window: the admin's password expires tomorrow.
-    auto due = run_config(cli, token,
-                          {{"name", "expiry short policy"},
-                           {"operation", "user_password_expiry_notification"},
-                           {"user_password_expiry_notification_params",
-                            {{"password_max_age", "1d"}, {"notify_before", "2d"}}}});
+    auto due =
+        scheduler_test::run_config_now(cli, token,
+                                       {{"name", "expiry short policy"},
+                                        {"operation", "user_password_expiry_notification"},
+                                        {"user_password_expiry_notification_params",
+                                         {{"password_max_age", "1d"}, {"notify_before", "2d"}}}});
     INFO(json::serialize(due));
     CHECK(due.at("status") == "completed");
     auto const& details = due.at("details").at("details");
@@ -112,10 +86,11 @@ TEST_CASE("xks credential rotation runs over the simulated AWS cloud", "[e2e][xk
     srv.start();
     auto cli = srv.client();
     std::string const token = cli.login("admin", srv.admin_password());
-    auto run = run_config(cli, token,
-                          {{"name", "rotate xks"},
-                           {"operation", "cckm_xks_credential_rotation"},
-                           {"cckm_xks_credential_rotation_params", {{"cloud_name", "aws"}}}});
+    auto run = scheduler_test::run_config_now(
+        cli, token,
+        {{"name", "rotate xks"},
+         {"operation", "cckm_xks_credential_rotation"},
+         {"cckm_xks_credential_rotation_params", {{"cloud_name", "aws"}}}});
     INFO(json::serialize(run));
     CHECK(run.at("status") == "completed");
     // The demo external key store of the first start gets its second credential.

@@ -3,12 +3,12 @@
 // "acme" a cloud jobs can name (a synchronization brings its two demo keys into the
 // inventory), and a plugin that does not load stops the start with a message naming it.
 #include "support/catch.hpp"
+#include "support/e2e_api.hpp"
 #include "support/server_process.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -19,8 +19,7 @@ using scheduler_test::http::verb;
 
 namespace {
 
-constexpr char const* configs = "/api/v1/scheduler/job-configs";
-constexpr char const* jobs = "/api/v1/scheduler/jobs";
+using scheduler_test::configs_path;
 
 // A plugin directory in the server's temp dir holding `plugin` as `name`.
 std::string plugin_dir(scheduler_test::server_process const& srv,
@@ -48,22 +47,7 @@ TEST_CASE("schedulerd serves a plugin's cloud from --plugin-dir", "[e2e][plugin]
                         {"run_at", "0 1 * * *"},
                         {"cckm_synchronization_params",
                          json::object{{"cloud_name", "acme"}, {"synchronize_all", true}}}};
-    auto created = cli.request(verb::post, configs, config, token);
-    INFO(created.text);
-    REQUIRE(created.status == 201);
-    std::string const id(created.body.at("id").as_string());
-    auto run =
-        cli.request_text(verb::post, std::string(configs) + "/" + id + "/run-now", "", token, "");
-    REQUIRE(run.status == 201);
-    std::string const run_id(run.body.at("id").as_string());
-    json::value done;
-    for (int i = 0; i < 400 && done.is_null(); ++i) {
-        auto r = cli.request(verb::get, std::string(jobs) + "/" + run_id, nullptr, token);
-        REQUIRE(r.status == 200);
-        auto const& status = r.body.at("status");
-        if (status != "scheduled" && status != "in_progress") done = r.body;
-        ::usleep(25'000);  // polling a real process: there is no clock to move
-    }
+    auto const done = scheduler_test::run_config_now(cli, token, config);
     INFO(json::serialize(done));
     REQUIRE(done.is_object());
     CHECK(done.at("status") == "completed");
@@ -73,7 +57,7 @@ TEST_CASE("schedulerd serves a plugin's cloud from --plugin-dir", "[e2e][plugin]
     // A cloud no provider serves is still refused.
     config["name"] = "zeta sync";
     config["cckm_synchronization_params"].as_object()["cloud_name"] = "zeta";
-    auto refused = cli.request(verb::post, configs, config, token);
+    auto refused = cli.request(verb::post, configs_path, config, token);
     CHECK(refused.status == 400);
     CHECK(srv.stop() == 0);
 }
