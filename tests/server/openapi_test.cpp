@@ -22,9 +22,7 @@
 namespace {
 
 std::filesystem::path openapi_path() {
-    // The test's own source location: docs/ is two levels up from tests/server/.
-    return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "docs" /
-           "openapi.yaml";
+    return std::filesystem::path(SCHEDULER_OPENAPI_YAML);
 }
 
 int indent_of(std::string const& line) {
