@@ -22,7 +22,11 @@
 #include "support/manual_executor.hpp"
 #include "user_store.hpp"
 
+#include <cckm/bulk_jobs.hpp>
+#include <cckm/cloud_provider.hpp>
+#include <cckm/key_store.hpp>
 #include <cckm/operations.hpp>
+#include <cckm/simulated_provider.hpp>
 #include <scheduler/clock.hpp>
 #include <scheduler/engine.hpp>
 #include <scheduler/sqlite_store.hpp>
@@ -73,19 +77,32 @@ struct auth_world {
     }
 };
 
-/// The scheduler half, rebuilt per input: one job config and one run of it exist.
+/// The scheduler and cloud-key half, rebuilt per input: one job config and one run of it exist,
+/// and the simulated clouds hold one AWS, one Azure and one SAP key, all in the inventory.
+/// Bulk jobs are accepted but never run (their executor is never drained).
 struct api_world {
     explicit api_world(auth_world& a) : auth(a) {
         cckm::register_operations(ops).value();
         scheduler::engine_options o;
         o.executor = exec.executor();  // runs nothing unless drained: no threads, no clouds
         eng = std::make_unique<scheduler::engine>(*store, ops, auth.clock, o);
-        svc =
-            std::make_unique<services>(services{*eng, ops, *store, "fuzz-node", nullptr, nullptr});
+        cckm::add_simulated_providers(providers, *cloud_state, auth.clock).value();
+        cckm::bulk_job_options bo;
+        bo.stop_grace = std::chrono::milliseconds(1);  // nothing ever runs: nothing to wait for
+        jobs = std::make_unique<cckm::bulk_job_service>(*job_store, *inventory, providers,
+                                                        auth.clock, exec.executor(), bo);
+        svc = std::make_unique<services>(
+            services{*eng, ops, *store, "fuzz-node", inventory.get(), &providers});
+        svc->bulk_jobs = jobs.get();
+        aws_key = add_key("aws", {});
+        azure_key = add_key("AzureCloud", "vault-1");
+        sap_key = add_key("sap", "group-1");
         register_system_routes(routes, auth.stats);
         register_auth_routes(routes, auth.auth);
         register_usermgmt_routes(routes, auth.auth);
         register_scheduler_routes(routes, *svc);
+        register_cckm_key_routes(routes, *svc);
+        register_cckm_job_routes(routes, *svc);
         auto created = call(http::verb::post, "/api/v1/scheduler/job-configs",
                             R"({"name":"rotate AWS keys","operation":"cckm_key_rotation",
                                 "run_at":"0 1 * * *","cckm_key_rotation_params":{"cloud_name":"aws"}})",
@@ -94,6 +111,17 @@ struct api_world {
         auto run = call(http::verb::post, "/api/v1/scheduler/job-configs/" + config_id + "/run-now",
                         {}, auth.admin_jwt);
         run_id = id_of(run);
+    }
+
+    /// A key created in `cloud` and copied into the inventory; returns its inventory id.
+    std::string add_key(std::string const& cloud, std::string const& container) {
+        cckm::key_spec spec;
+        spec.name = cloud + "-fuzz-key";
+        spec.container = container;
+        auto k = providers.find(cloud)->create_key(spec).value();
+        k.id = cckm::new_key_id();
+        inventory->put(k).value();
+        return k.id;
     }
 
     /// One request through the pipeline, as the HTTP session would hand it over.
@@ -123,11 +151,19 @@ struct api_world {
     scheduler::operation_registry ops;
     scheduler::test::manual_executor exec;
     std::unique_ptr<scheduler::engine> eng;
+    std::unique_ptr<cckm::key_store> cloud_state = cckm::make_in_memory_key_store();
+    std::unique_ptr<cckm::key_store> inventory = cckm::make_in_memory_key_store();
+    cckm::provider_registry providers;
+    std::unique_ptr<cckm::bulk_job_store> job_store = cckm::make_in_memory_bulk_job_store();
+    std::unique_ptr<cckm::bulk_job_service> jobs;
     std::unique_ptr<services> svc;
     router routes;
     request_pipeline pipeline{routes, auth.auth, auth.stats, auth.log};
     std::string config_id;
     std::string run_id;
+    std::string aws_key;
+    std::string azure_key;
+    std::string sap_key;
 };
 
 /// A finding unless the status is a valid HTTP status below 500 and every error body is a

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the JSON body of every POST/PATCH endpoint, through the real request
 // pipeline (routing, bearer auth as admin, handler, error rendering) with no socket. The first
-// byte picks the endpoint ('0'..'6', any byte works modulo 7); the rest is the body, in which
-// "@REFRESH@", "@CONFIG@" and "@RUN@" become a live refresh token, job config id and run id
-// so seeds reach the success paths. A status >= 500, a non-HTTP status or an error body that
-// is not the CCKM JSON shape is a finding.
+// byte picks the endpoint ('0'..'9', then ':' and ';': any byte works modulo 12); the rest
+// is the body, in which "@REFRESH@", "@CONFIG@", "@RUN@", "@AWSKEY@", "@AZUREKEY@" and
+// "@SAPKEY@" become a live refresh token, job config id, run id and inventory key ids, so seeds
+// reach the success paths. A status >= 500, a non-HTTP status or an error body that is not the
+// CCKM JSON shape is a finding.
 #include "fuzz_world.hpp"
 
 #include <array>
@@ -21,10 +22,10 @@ namespace fz = schedulerd::fuzz;
 
 struct endpoint {
     verb method;
-    std::string_view target;  // "{config}", "{run}" and "{user}" are filled in per input
+    std::string_view target;  // "{config}", "{run}", "{user}", "{key}" filled in per input
 };
 
-constexpr std::array<endpoint, 7> endpoints = {{
+constexpr std::array<endpoint, 12> endpoints = {{
     {verb::post, "/api/v1/scheduler/job-configs"},
     {verb::patch, "/api/v1/scheduler/job-configs/{config}"},
     {verb::post, "/api/v1/scheduler/job-configs/{config}/run-now"},
@@ -32,6 +33,11 @@ constexpr std::array<endpoint, 7> endpoints = {{
     {verb::post, "/api/v1/auth/tokens"},
     {verb::post, "/api/v1/usermgmt/users"},
     {verb::post, "/api/v1/usermgmt/groups/Scheduler%20Admins/users/{user}"},
+    {verb::post, "/api/v1/cckm/aws/keys/{key}/enable-rotation-job"},
+    {verb::post, "/api/v1/cckm/aws/keys/{key}/disable-rotation-job"},
+    {verb::post, "/api/v1/cckm/aws/bulkjob"},
+    {verb::post, "/api/v1/cckm/azure/bulkjobs"},
+    {verb::post, "/api/v1/cckm/sap/keys/jobs"},
 }};
 
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
@@ -57,13 +63,21 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     replace_all(target, "{config}", api.config_id);
     replace_all(target, "{run}", api.run_id);
     replace_all(target, "{user}", auth.admin.id);
+    replace_all(target, "{key}", api.aws_key);
     std::string body(reinterpret_cast<char const*>(data + 1), size - 1);
     replace_all(body, "@REFRESH@", auth.refresh_token);
     replace_all(body, "@CONFIG@", api.config_id);
     replace_all(body, "@RUN@", api.run_id);
+    replace_all(body, "@AWSKEY@", api.aws_key);
+    replace_all(body, "@AZUREKEY@", api.azure_key);
+    replace_all(body, "@SAPKEY@", api.sap_key);
 
     auto const res = api.call(ep.method, target, std::move(body), auth.admin_jwt);
     fz::check_response(res);
-    if (res.result_int() < 400 && ep.target.starts_with("/api/v1/scheduler/")) world.reset();
+    // Users and tokens live in the shared auth world; anything else that succeeded changed
+    // the per-input world, so the next input gets a fresh one.
+    if (res.result_int() < 400 && !ep.target.starts_with("/api/v1/auth/") &&
+        !ep.target.starts_with("/api/v1/usermgmt/"))
+        world.reset();
     return 0;
 }
