@@ -8,8 +8,9 @@
 
 #include <boost/json/serialize.hpp>
 
-
 #include <string>
+
+#include <unistd.h>
 
 namespace json = boost::json;
 using scheduler_test::http::verb;
@@ -106,5 +107,62 @@ TEST_CASE("synchronized AWS keys are listed and attached to a rotation job", "[e
     CHECK(cli.request(verb::get, aws_keys + "?job_config_id=" + rotation, nullptr, token)
               .body.at("total") == 0);
     CHECK(cli.request(verb::get, key, nullptr, token).body.at("labels").as_object().empty());
+    CHECK(srv.stop() == 0);
+}
+
+TEST_CASE("a key rotation config fires on its cron and rotates the attached key",
+          "[e2e][cckm_keys][rotation]") {
+    auto options = scheduler_test::fast_server_options();
+    options.tls = false;
+    scheduler_test::server_process srv{SCHEDULERD_PATH, options};
+    srv.start();
+    auto cli = srv.client();
+    std::string const token = cli.login("admin", srv.admin_password());
+
+    auto synced = scheduler_test::run_config_now(
+        cli, token,
+        json::object{{"name", "sync aws"},
+                     {"operation", "cckm_synchronization"},
+                     {"cckm_synchronization_params",
+                      json::object{{"cloud_name", "aws"}, {"synchronize_all", true}}}});
+    REQUIRE(synced.at("status") == "completed");
+    // The oldest demo key (400 days) is due under rotation_after 90d.
+    auto oldest = cli.request(verb::get, aws_keys + "?limit=1&sort=createdAt", nullptr, token);
+    REQUIRE(oldest.status == 200);
+    std::string const key_id(oldest.body.at("resources").at(0).at("id").as_string());
+
+    // Every second: the engine, not a run-now, starts these runs.
+    auto rotation = create_config(cli, token, "rotate aws every second", "cckm_key_rotation",
+                                  {{"cloud_name", "aws"}, {"rotation_after", "90d"}});
+    auto const patch = cli.request(verb::patch, std::string(configs_path) + "/" + rotation,
+                                   json::object{{"run_at", "* * * * * *"}}, token);
+    INFO(patch.text);
+    REQUIRE(patch.status == 200);
+    REQUIRE(cli.request(verb::post, aws_keys + "/" + key_id + "/enable-rotation-job",
+                        json::object{{"job_config_id", rotation}}, token)
+                .status == 200);
+
+    // Bounded wait for a scheduled run that rotated the key (earlier ones may have found no
+    // key attached yet).
+    json::value rotated;
+    for (int i = 0; i < 400 && rotated.is_null(); ++i) {
+        auto runs = cli.request(verb::get,
+                                std::string(scheduler_test::jobs_path) +
+                                    "?job_config_id=" + rotation + "&status=completed&limit=-1",
+                                nullptr, token);
+        REQUIRE(runs.status == 200);
+        for (auto const& r : runs.body.at("resources").as_array()) {
+            auto const& d = r.at("details").at("details");
+            if (d.is_object() && d.as_object().contains("num_rotated") && d.at("num_rotated") == 1)
+                rotated = r;
+        }
+        if (rotated.is_null()) ::usleep(25'000);  // a real process: there is no clock to move
+    }
+    INFO(json::serialize(rotated));
+    REQUIRE(rotated.is_object());
+    CHECK(rotated.at("trigger") == "schedule");
+    auto const& report = rotated.at("details").at("details").at("keys").at(0);
+    CHECK(report.at("id") == json::value(key_id));
+    CHECK(report.at("result") == "rotated");
     CHECK(srv.stop() == 0);
 }
