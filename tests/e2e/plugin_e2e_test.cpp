@@ -9,7 +9,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-
 #include <filesystem>
 #include <string>
 

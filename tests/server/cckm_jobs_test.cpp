@@ -162,7 +162,7 @@ TEST_CASE("an AWS bulk job is created, runs, and is listed, got and cancelled",
     auto list = a.get(aws_jobs);
     REQUIRE(list.status == 200);
     CHECK(list.body.at("total") == 1);
-    CHECK(list.body.at("resources").at(0).at("id") .as_string() == id);
+    CHECK(list.body.at("resources").at(0).at("id").as_string() == id);
     CHECK(a.get(aws_jobs, {{"overall_status", "completed"}}).body.at("total") == 1);
     CHECK(a.get(aws_jobs, {{"overall_status", "in_progress"}}).body.at("total") == 0);
     CHECK(a.get(aws_jobs, {{"id", id}}).body.at("total") == 1);
