@@ -92,6 +92,14 @@ TEST_CASE("an AWS bulk disable of synchronized keys completes", "[e2e][bulk]") {
         CHECK(after[i].second == (was_chosen ? std::string("disabled") : keys[i].second));
     }
 
+    // Cancelling a finished job only records the wish: its status stays (seeds/001).
+    auto cancelled =
+        cli.request_text(verb::post, std::string(bulk) + "/" + job_id + "/cancel", "", token, "");
+    INFO(cancelled.text);
+    CHECK(cancelled.status == 200);
+    CHECK(cancelled.body.at("abort") == true);
+    CHECK(cancelled.body.at("overall_status") == "completed");
+
     auto list =
         cli.request(verb::get, std::string(bulk) + "?overall_status=completed", nullptr, token);
     REQUIRE(list.status == 200);
@@ -175,6 +183,10 @@ TEST_CASE("SAP key jobs and Azure bulk jobs run through the server", "[e2e][bulk
         scheduler_test::wait_settled(cli, token, azure_jobs + "/" + azure_job, "overall_status");
     INFO(json::serialize(done));
     CHECK(done.at("overall_status") == "completed");
+    auto cancelled =
+        cli.request_text(verb::post, azure_jobs + "/" + azure_job + "/cancel", "", token, "");
+    CHECK(cancelled.status == 200);
+    CHECK(cancelled.body.at("abort") == true);
     CHECK(cli.request(verb::delete_, azure_jobs + "/" + azure_job, nullptr, token).status == 204);
     CHECK(cli.request(verb::get, azure_jobs + "/" + azure_job, nullptr, token).status == 404);
     CHECK(srv.stop() == 0);
