@@ -240,6 +240,7 @@ result<void> server::impl::open_stores(std::ostream& out) {
         return db->backup_to(dest);
     };
     ops_env.backup_dir = cfg.data_dir + "/backups";
+    ops_env.backup_key_dir = cfg.data_dir + "/backup-keys";
     add_password_expiry(ops_env);
     if (auto ok = cckm::register_operations(operations, std::move(ops_env)); !ok) return ok.error();
     if (cfg.enable_test_operations)

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // database_backup: a consistent copy of the live store through SQLite's online backup
 // (DESIGN.md §8), written under a temporary name and renamed so a crash never leaves a file
-// that looks like a finished backup, then pruned to the newest `retentionCount`.
+// that looks like a finished backup, then pruned to the newest `retentionCount`. With a
+// `backupKey` the copy is encrypted (cckm/backup_crypto.hpp) before it gets its final name, and
+// the plaintext copy is removed.
 #include "operations_handlers.hpp"
 
+#include <cckm/backup_crypto.hpp>
 #include <scheduler/clock.hpp>
 
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -22,6 +26,7 @@ namespace {
 
 constexpr std::string_view backup_prefix = "backup-";
 constexpr std::string_view backup_suffix = ".db";
+constexpr std::string_view encrypted_suffix = ".db.enc";
 
 scheduler::operation_result failed(std::string error) {
     scheduler::operation_result r;
@@ -32,16 +37,18 @@ scheduler::operation_result failed(std::string error) {
 
 // "backup-20261123T194853Z-c4b65a5a.db": sorts by time, and the run id keeps two backups in the
 // same second apart.
-std::string backup_name(scheduler::time_point now, std::string const& run_id) {
+std::string backup_name(scheduler::time_point now, std::string const& run_id, bool encrypted) {
     std::string t = scheduler::format_rfc3339(now, false);  // 2026-11-23T19:48:53Z
     std::erase(t, '-');
     std::erase(t, ':');
-    return std::string(backup_prefix) + t + "-" + run_id.substr(0, 8) + std::string(backup_suffix);
+    return std::string(backup_prefix) + t + "-" + run_id.substr(0, 8) +
+           std::string(encrypted ? encrypted_suffix : backup_suffix);
 }
 
 bool is_backup_file(fs::directory_entry const& e) {
     auto const name = e.path().filename().string();
-    return e.is_regular_file() && name.starts_with(backup_prefix) && name.ends_with(backup_suffix);
+    return e.is_regular_file() && name.starts_with(backup_prefix) &&
+           (name.ends_with(backup_suffix) || name.ends_with(encrypted_suffix));
 }
 
 // Deletes the oldest backups beyond `keep`; returns how many were deleted.
@@ -67,10 +74,15 @@ scheduler::operation_result run_database_backup(scheduler::operation_context& ct
     auto params = boost::json::parse(ctx.params(), jec);
     if (jec || !params.is_object()) return failed("database_backup: params are not an object");
     auto const& o = params.as_object();
-    if (auto const* key = o.if_contains("backupKey");
-        key && key->is_string() && !key->as_string().empty())
-        // Refuse rather than write plaintext when the user asked for an encrypted backup.
-        return failed("database_backup: encrypted backups (backupKey) are not implemented yet");
+    std::optional<backup_key> key;
+    if (auto const* k = o.if_contains("backupKey");
+        k && k->is_string() && !k->as_string().empty()) {
+        if (env.backup_key_dir.empty())
+            return failed("database_backup: this process keeps no backup keys (backupKey)");
+        auto loaded = load_backup_key(env.backup_key_dir, std::string_view(k->as_string()), true);
+        if (!loaded) return failed("database_backup: backupKey: " + loaded.error().message());
+        key = std::move(*loaded);
+    }
     std::int64_t keep = 0;  // 0: keep everything
     if (auto const* rc = o.if_contains("retentionCount"); rc && rc->is_int64())
         keep = rc->as_int64();
@@ -80,7 +92,7 @@ scheduler::operation_result run_database_backup(scheduler::operation_context& ct
     fs::create_directories(dir, ec);
     if (ec) return failed("database_backup: cannot create " + dir.string() + ": " + ec.message());
     fs::permissions(dir, fs::perms::owner_all, ec);
-    auto const name = backup_name(ctx.clock().now(), ctx.run().id);
+    auto const name = backup_name(ctx.clock().now(), ctx.run().id, key.has_value());
     auto const final_path = dir / name;
     auto const temp_path = dir / ("." + name + ".partial");
     if (auto r = env.backup_store(temp_path.string()); !r) {
@@ -88,9 +100,20 @@ scheduler::operation_result run_database_backup(scheduler::operation_context& ct
         return failed("database_backup: " + r.error().message());
     }
     fs::permissions(temp_path, fs::perms::owner_read | fs::perms::owner_write, ec);
-    fs::rename(temp_path, final_path, ec);
+    auto ready_path = temp_path;
+    if (key) {
+        auto const sealed = dir / ("." + name + ".sealed.partial");
+        auto r = encrypt_backup(temp_path.string(), sealed.string(), *key);
+        fs::remove(temp_path, ec);  // the plaintext copy never outlives the run
+        if (!r) {
+            fs::remove(sealed, ec);
+            return failed("database_backup: " + r.error().message());
+        }
+        ready_path = sealed;
+    }
+    fs::rename(ready_path, final_path, ec);
     if (ec) {
-        fs::remove(temp_path, ec);
+        fs::remove(ready_path, ec);
         return failed("database_backup: cannot finish " + final_path.string());
     }
     auto const size = fs::file_size(final_path, ec);
@@ -101,6 +124,8 @@ scheduler::operation_result run_database_backup(scheduler::operation_context& ct
         {"backup_id", name},
         {"size_bytes", ec ? 0 : static_cast<std::int64_t>(size)},
         {"num_deleted", deleted},
+        {"encrypted", key.has_value()},
+        {"backup_key", key ? key->name : std::string()},
     });
     return r;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "operations_params.hpp"
 
+#include <cckm/backup_crypto.hpp>
 #include <cckm/operations.hpp>
 #include <scheduler/duration.hpp>
 
@@ -287,6 +288,12 @@ result<std::string> validate_database_backup(std::string_view text) {
     for (std::string_view key : {"description", "backupKey"}) {
         if (auto s = b.string(key); !s) return s.error();
     }
+    // The key's name becomes a file name in the key directory: allow-listed characters only.
+    if (auto const* k = b.raw().if_contains("backupKey");
+        k && k->is_string() && !k->as_string().empty() &&
+        !valid_backup_key_name(std::string_view(k->as_string())))
+        return b.error("backupKey",
+                       "must be 1-64 letters, digits, '_', '-' or '.', not starting with '.'");
     if (auto t = b.boolean("tiedToHSM"); !t) return t.error();
     auto scope = b.one_of("scope", scopes);
     if (!scope) return scope.error();

@@ -52,6 +52,10 @@ struct operation_environment {
     std::function<scheduler::result<void>(std::string const& dest_path)> backup_store{};
     /// Directory database_backup writes into (created 0700 on first use).
     std::string backup_dir{};
+    /// Directory of the backup keys (`<name>.key`, cckm/backup_crypto.hpp) that encrypt backups
+    /// whose params name a `backupKey`; kept apart from backup_dir so copying the backups
+    /// elsewhere does not copy their keys. Empty: encrypted backups are refused.
+    std::string backup_key_dir{};
     /// The cloud providers, by cloud name. Used by key rotation and synchronization; must
     /// outlive the registered operations.
     provider_registry* providers = nullptr;
