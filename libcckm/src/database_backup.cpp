@@ -28,13 +28,6 @@ constexpr std::string_view backup_prefix = "backup-";
 constexpr std::string_view backup_suffix = ".db";
 constexpr std::string_view encrypted_suffix = ".db.enc";
 
-scheduler::operation_result failed(std::string error) {
-    scheduler::operation_result r;
-    r.status = scheduler::run_status::failed;
-    r.error = std::move(error);
-    return r;
-}
-
 // "backup-20261123T194853Z-c4b65a5a.db": sorts by time, and the run id keeps two backups in the
 // same second apart.
 std::string backup_name(scheduler::time_point now, std::string const& run_id, bool encrypted) {

@@ -144,10 +144,6 @@ struct run_report {
     }
 };
 
-scheduler::operation_result failed(std::string error, std::string details = "{}") {
-    return {scheduler::run_status::failed, std::move(details), std::move(error)};
-}
-
 // Records a successful provider rotation in the inventory, in one transaction: the rotated key
 // and, for an AWS new-key rotation, the new key, which takes over the job label so the next
 // run rotates it and not the archived one.

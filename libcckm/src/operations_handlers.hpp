@@ -6,7 +6,16 @@
 #include <cckm/operations.hpp>
 #include <scheduler/operation.hpp>
 
+#include <string>
+#include <utility>
+
 namespace cckm::handlers {
+
+/// A failed run with its short message and the details gathered so far (JSON object text).
+[[nodiscard]] inline scheduler::operation_result failed(std::string error,
+                                                        std::string details = "{}") {
+    return {scheduler::run_status::failed, std::move(details), std::move(error)};
+}
 
 /// cckm_key_rotation: rotates the inventory keys attached to the config (label job_config_id)
 /// that the selection rules pick (expire_in, rotation_after, sfdc key_type), per cloud

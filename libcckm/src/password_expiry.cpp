@@ -68,10 +68,6 @@ struct notify_report {
     }
 };
 
-scheduler::operation_result failed(std::string error, std::string details = "{}") {
-    return {scheduler::run_status::failed, std::move(details), std::move(error)};
-}
-
 // The params override the environment's policy. They were validated when the config was
 // saved; a bad value here is a stored config from an older validator, reported as such.
 result<password_expiry_policy> read_policy(std::string_view text, password_expiry_policy p) {

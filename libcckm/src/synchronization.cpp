@@ -76,10 +76,6 @@ bool same_in_cloud(cloud_key a, cloud_key b) {
     return a == b;
 }
 
-scheduler::operation_result failed(std::string error, std::string details = "{}") {
-    return {scheduler::run_status::failed, std::move(details), std::move(error)};
-}
-
 class synchronizer {
 public:
     synchronizer(scheduler::operation_context& ctx,

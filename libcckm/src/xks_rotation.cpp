@@ -65,10 +65,6 @@ struct xks_report {
     }
 };
 
-scheduler::operation_result failed(std::string error, std::string details = "{}") {
-    return {scheduler::run_status::failed, std::move(details), std::move(error)};
-}
-
 store_report rotate_one(scheduler::operation_context& ctx,
                         cloud_provider& provider,
                         custom_key_store const& store) {
