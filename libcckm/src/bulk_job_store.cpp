@@ -3,10 +3,11 @@
 // the job whole as JSON in `body`; `kind`, `state` and `created_at` are copies for filters and
 // order. It has its own version row in cckm_meta (`bulk_jobs_schema_version`), so the key
 // store's tables and these evolve apart. Bound parameters only; SQLiteCpp exceptions stop here.
+#include "sqlite_db.hpp"
+
 #include <cckm/bulk_jobs.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <sqlite3.h>
 
 #include <boost/json.hpp>
 
@@ -243,27 +244,10 @@ ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, state = excluded.state,
     created_at = excluded.created_at, updated_at = excluded.updated_at, body = excluded.body
 )sql";
 
-status from_sqlite(SQLite::Exception const& e, std::string_view what) {
-    std::string message = "bulk job store: " + std::string(what) + ": " + e.what() +
-                          " (sqlite code " + std::to_string(e.getExtendedErrorCode()) + ")";
-    int const primary = e.getErrorCode();
-    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-        return status{code::unavailable, std::move(message)};
-    return status{code::internal, std::move(message)};
-}
-
 class sqlite_bulk_job_store final : public bulk_job_store {
 public:
     sqlite_bulk_job_store(std::string const& path, std::chrono::milliseconds busy_timeout)
-        : db_(path,
-              SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-              static_cast<int>(busy_timeout.count())) {
-        db_.exec("PRAGMA journal_mode = WAL");
-        db_.exec("PRAGMA synchronous = NORMAL");
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-        db_.exec(schema_sql);
-        tx.commit();
-    }
+        : sql_(path, schema_sql, {"bulk job store", busy_timeout, false, {}}) {}
 
     result<void> put(bulk_job const& job) override {
         if (job.id.empty()) return scheduler::invalid_argument("id", "is required");
@@ -373,18 +357,11 @@ private:
     }
     template <class T, class F>
     result<T> guarded(std::string_view what, F&& body) {
-        std::lock_guard lock(mutex_);
-        try {
-            return body();
-        } catch (SQLite::Exception const& e) {
-            return from_sqlite(e, what);
-        } catch (std::exception const& e) {
-            return status{code::internal, "bulk job store: " + std::string(what) + ": " + e.what()};
-        }
+        return sql_.run<T>(what, std::forward<F>(body));
     }
 
-    std::mutex mutex_;
-    SQLite::Database db_;
+    detail::sqlite_db sql_;
+    SQLite::Database& db_ = sql_.db();
 };
 
 }  // namespace
@@ -399,7 +376,8 @@ result<std::unique_ptr<bulk_job_store>> open_sqlite_bulk_job_store(
         return std::unique_ptr<bulk_job_store>(
             std::make_unique<sqlite_bulk_job_store>(path, busy_timeout));
     } catch (SQLite::Exception const& e) {
-        return status{code::unavailable, from_sqlite(e, "open '" + path + "'").message()};
+        return status{code::unavailable,
+                      detail::from_sqlite(e, "bulk job store", "open '" + path + "'").message()};
     }
 }
 

@@ -8,9 +8,9 @@
 
 #include "key_codec.hpp"
 #include "key_query.hpp"
+#include "sqlite_db.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <sqlite3.h>
 
 #include <cstdint>
 #include <functional>
@@ -92,39 +92,13 @@ std::int64_t micros(scheduler::time_point t) {
     return t.time_since_epoch().count();
 }
 
-// SQLite busy/locked -> unavailable (transient); unique index -> already_exists; other
-// constraints -> failed_precondition; anything else internal. SQLite's text and extended code
-// stay in the message.
-status from_sqlite(SQLite::Exception const& e, std::string_view what) {
-    std::string message = "key store: " + std::string(what) + ": " + e.what() + " (sqlite code " +
-                          std::to_string(e.getExtendedErrorCode()) + ")";
-    int const primary = e.getErrorCode();
-    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-        return status{code::unavailable, std::move(message)};
-    if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE)
-        return status{code::already_exists, std::move(message), "native_id"};
-    if (primary == SQLITE_CONSTRAINT) return status{code::failed_precondition, std::move(message)};
-    return status{code::internal, std::move(message)};
-}
-
 class sqlite_key_store final : public key_store {
 public:
     sqlite_key_store(std::string const& path,
                      std::string realm,
                      sqlite_key_store_options const& options)
-        : db_(path,
-              SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-              static_cast<int>(options.busy_timeout.count())),
-          realm_(std::move(realm)) {
-        // Before any transaction: journal_mode cannot change inside one. The scheduler store
-        // sets the same on the same file, so whichever opens first decides nothing different.
-        db_.exec("PRAGMA journal_mode = WAL");
-        db_.exec("PRAGMA synchronous = NORMAL");
-        db_.exec("PRAGMA foreign_keys = ON");
-        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-        db_.exec(schema_sql);
-        tx.commit();
-    }
+        : sql_(path, schema_sql, {"key store", options.busy_timeout, true, "native_id"}),
+          realm_(std::move(realm)) {}
 
     result<void> put(cloud_key const& key) override {
         return put_all(std::span<cloud_key const>(&key, 1));
@@ -332,18 +306,11 @@ private:
     // Serializes use of the connection and turns SQLiteCpp exceptions into statuses.
     template <class T, class F>
     result<T> guarded(std::string_view what, F&& body) {
-        std::lock_guard lock(mutex_);
-        try {
-            return body();
-        } catch (SQLite::Exception const& e) {
-            return from_sqlite(e, what);
-        } catch (std::exception const& e) {
-            return status{code::internal, "key store: " + std::string(what) + ": " + e.what()};
-        }
+        return sql_.run<T>(what, std::forward<F>(body));
     }
 
-    std::mutex mutex_;
-    SQLite::Database db_;
+    detail::sqlite_db sql_;
+    SQLite::Database& db_ = sql_.db();
     std::string realm_;
 };
 
@@ -357,8 +324,8 @@ result<std::unique_ptr<key_store>> open_sqlite_key_store(std::string const& path
         return std::unique_ptr<key_store>(
             std::make_unique<sqlite_key_store>(path, std::move(realm), options));
     } catch (SQLite::Exception const& e) {
-        auto st = from_sqlite(e, "open '" + path + "'");
-        return status{code::unavailable, st.message()};
+        return status{code::unavailable,
+                      detail::from_sqlite(e, "key store", "open '" + path + "'").message()};
     }
 }
 
