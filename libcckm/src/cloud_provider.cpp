@@ -222,6 +222,15 @@ cloud_provider* provider_registry::find(std::string_view cloud) const {
     return it == providers_.end() ? nullptr : it->second.get();
 }
 
+std::unique_ptr<cloud_provider> provider_registry::release(std::string_view cloud) {
+    std::unique_lock lock(mutex_);
+    auto it = providers_.find(cloud);
+    if (it == providers_.end()) return nullptr;
+    auto p = std::move(it->second);
+    providers_.erase(it);
+    return p;
+}
+
 std::vector<std::string> provider_registry::clouds() const {
     std::shared_lock lock(mutex_);
     std::vector<std::string> out;

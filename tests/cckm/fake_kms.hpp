@@ -213,7 +213,9 @@ private:
 
     key& new_key() {
         char id[64];
-        std::snprintf(id, sizeof id, "1234abcd-12ab-34cd-56ef-%012d", ++next_id_);
+        // The port in the id keeps two fakes' keys apart, as real key ids (UUIDs) are.
+        std::snprintf(id, sizeof id, "1234abcd-12ab-34cd-%04x-%012d", static_cast<unsigned>(port_),
+                      ++next_id_);
         key k;
         k.id = id;
         k.created = now();

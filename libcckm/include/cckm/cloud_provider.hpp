@@ -196,6 +196,9 @@ public:
     [[nodiscard]] cloud_provider* find(std::string_view cloud) const;
     /// Clouds with a provider, sorted.
     [[nodiscard]] std::vector<std::string> clouds() const;
+    /// Takes the provider of `cloud` out of the registry (null when none), e.g. to wrap it.
+    /// For set-up only: a pointer find() returned earlier for that cloud would dangle.
+    [[nodiscard]] std::unique_ptr<cloud_provider> release(std::string_view cloud);
 
 private:
     [[nodiscard]] scheduler::result<void> insert(std::unique_ptr<cloud_provider> provider);
