@@ -11,6 +11,7 @@
 #include "tls.hpp"
 #include "user_store.hpp"
 
+#include <cckm/aws/connections.hpp>
 #include <cckm/bulk_jobs.hpp>
 #include <cckm/cloud_provider.hpp>
 #include <cckm/key_store.hpp>
@@ -175,6 +176,7 @@ router build_router(services& svc, auth_service& auth, metrics& m) {
     register_usermgmt_routes(r, auth);
     register_scheduler_routes(r, svc);
     register_cckm_job_routes(r, svc);
+    register_cckm_aws_kms_routes(r, svc);
     // Keep last: /cckm/{cloud}/keys/{id} must not shadow literal cckm paths (/sap/keys/jobs).
     register_cckm_key_routes(r, svc);
     return r;
@@ -190,6 +192,8 @@ struct server::impl {
     std::unique_ptr<cckm::key_store> key_inventory;
     std::unique_ptr<cckm::key_store> simulated_state;
     cckm::provider_registry providers;
+    // Routes into the "aws" provider held by `providers`, so it goes first.
+    std::unique_ptr<cckm::aws::kms_connections> aws_connections;
     // Bulk jobs use the inventory and the providers; their pool is joined after the service
     // stopped handing it work (members are destroyed in reverse order).
     std::unique_ptr<cckm::bulk_job_store> bulk_store;
@@ -278,17 +282,29 @@ void server::impl::add_password_expiry(cckm::operation_environment& ops) {
 // The key inventory and, unless --no-simulated-clouds, the six simulated clouds, all in the
 // scheduler's database file with connections of their own. A first start gives each simulated
 // cloud a few demo keys; a cckm_synchronization job brings them into the inventory.
+// Cloud "aws" is a router over the AWS connections (/cckm/aws/kms), with the simulated AWS
+// cloud behind it for the keys no connection holds.
 result<void> server::impl::open_clouds(std::string const& db_path) {
     auto inventory = cckm::open_sqlite_key_store(db_path, "inventory");
     if (!inventory) return inventory.error();
     key_inventory = std::move(*inventory);
-    if (!cfg.simulated_clouds) return {};
-    auto state = cckm::open_sqlite_key_store(db_path, "sim");
-    if (!state) return state.error();
-    simulated_state = std::move(*state);
-    if (auto ok = cckm::add_simulated_providers(providers, *simulated_state, clock); !ok) return ok;
-    if (auto seeded = cckm::seed_demo_keys(providers); !seeded) return seeded.error();
-    return {};
+    std::shared_ptr<cckm::cloud_provider> simulated_aws;
+    if (cfg.simulated_clouds) {
+        auto state = cckm::open_sqlite_key_store(db_path, "sim");
+        if (!state) return state.error();
+        simulated_state = std::move(*state);
+        if (auto ok = cckm::add_simulated_providers(providers, *simulated_state, clock); !ok)
+            return ok;
+        if (auto seeded = cckm::seed_demo_keys(providers); !seeded) return seeded.error();
+        simulated_aws = providers.release("aws");
+    }
+    auto router = std::make_unique<cckm::aws::connection_router>(std::move(simulated_aws));
+    auto conns = cckm::aws::open_kms_connections(
+        db_path, cfg.data_dir, *router, cckm::aws::default_kms_factory(clock), clock,
+        [l = log.get()](std::string const& warning) { l->event("warn", warning); });
+    if (!conns) return conns.error();
+    aws_connections = std::move(*conns);
+    return providers.add(std::move(router));
 }
 
 // Provider plugins from --plugin-dir, after the simulated clouds so a plugin cannot take a
@@ -353,6 +369,7 @@ result<std::unique_ptr<server>> server::create(server_config cfg, std::ostream& 
     p->svc = std::unique_ptr<services>(new services{*p->engine, p->operations, *p->store, c.node_id,
                                                     p->key_inventory.get(), &p->providers});
     p->svc->bulk_jobs = p->bulk_jobs.get();
+    p->svc->aws_connections = p->aws_connections.get();
     p->routes = build_router(*p->svc, *p->auth, p->stats);
     p->stats.set_extra([eng = p->engine.get()] { return engine_metrics(*eng); });
     p->pipeline = std::make_unique<request_pipeline>(p->routes, *p->auth, p->stats, *p->log);

@@ -9,6 +9,9 @@
 #include <string>
 
 namespace cckm {
+namespace aws {
+class kms_connections;
+}
 class bulk_job_service;
 class key_store;
 class provider_registry;
@@ -28,6 +31,8 @@ struct services {
     /// The bulk and key jobs (AWS bulkjob, Azure bulkjobs, SAP keys/jobs); null: those routes
     /// answer 503.
     cckm::bulk_job_service* bulk_jobs = nullptr;
+    /// The AWS connections (/cckm/aws/kms); null: those routes answer 503.
+    cckm::aws::kms_connections* aws_connections = nullptr;
 };
 
 }  // namespace schedulerd

@@ -63,6 +63,7 @@ std::optional<parsed_args> parse_args(std::vector<std::string> const& args,
             inline_value = args[++i];
         }
         out.values[name] = *inline_value;
+        out.repeated[name].push_back(*inline_value);
     }
     return out;
 }

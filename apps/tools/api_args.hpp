@@ -21,7 +21,8 @@ struct option_spec {
 /// The parsed command line of one subcommand.
 struct parsed_args {
     std::vector<std::string> positional;
-    std::map<std::string, std::string, std::less<>> values;
+    std::map<std::string, std::string, std::less<>> values;  ///< last value of each option
+    std::map<std::string, std::vector<std::string>, std::less<>> repeated;  ///< every value
     std::set<std::string, std::less<>> flags;
     bool help = false;
 
@@ -29,6 +30,11 @@ struct parsed_args {
         auto it = values.find(name);
         if (it == values.end()) return std::nullopt;
         return it->second;
+    }
+    /// Every value of an option given more than once ("--region a --region b"), in order.
+    [[nodiscard]] std::vector<std::string> all(std::string_view name) const {
+        auto it = repeated.find(name);
+        return it == repeated.end() ? std::vector<std::string>{} : it->second;
     }
     [[nodiscard]] bool has(std::string_view name) const { return flags.contains(name); }
 };

@@ -41,12 +41,13 @@ std::string env(char const* name) {
     return v ? std::string(v) : std::string();
 }
 
-// Reads a password from the terminal without echo; from stdin as a line when not a terminal.
-std::string read_password() {
+}  // namespace
+
+std::string read_secret(std::string_view prompt) {
     bool const tty = ::isatty(STDIN_FILENO) != 0;
     termios old{};
     if (tty) {
-        std::cerr << "Password: " << std::flush;
+        std::cerr << prompt << ": " << std::flush;
         ::tcgetattr(STDIN_FILENO, &old);
         termios quiet = old;
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
@@ -61,8 +62,6 @@ std::string read_password() {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return line;
 }
-
-}  // namespace
 
 api_session::api_session(parsed_args const& args) {
     if (auto stored = load_config()) config_ = std::move(*stored);
@@ -146,7 +145,7 @@ int run_login(std::vector<std::string> const& raw) {
     }
     c.username = args->get("user").value_or("admin");
     std::string password = args->get("password").value_or(env("SCHEDULERCTL_PASSWORD"));
-    if (password.empty()) password = read_password();
+    if (password.empty()) password = read_secret("Password");
 
     json::object body{{"grant_type", "password"}, {"username", c.username}, {"password", password}};
     auto a =
@@ -168,6 +167,7 @@ int run_api(std::string const& command, std::vector<std::string> const& args) {
     if (command == "login") return run_login(args);
     if (command == "configs") return run_configs(args);
     if (command == "jobs") return run_jobs(args);
+    if (command == "aws-kms") return run_aws_kms(args);
     std::cerr << "schedulerctl: unknown command '" << command << "' (see --help)\n";
     return 2;
 }

@@ -53,6 +53,11 @@ int usage_error(std::string_view command, std::string_view message);
 int run_configs(std::vector<std::string> const& args);
 /// `schedulerctl jobs ...`
 int run_jobs(std::vector<std::string> const& args);
+/// `schedulerctl aws-kms ...`
+int run_aws_kms(std::vector<std::string> const& args);
+/// Reads a secret from the terminal without echo (after "<prompt>: " on stderr); from stdin
+/// as a line when stdin is not a terminal.
+[[nodiscard]] std::string read_secret(std::string_view prompt);
 /// `schedulerctl login ...`
 int run_login(std::vector<std::string> const& args);
 

@@ -18,6 +18,8 @@ Commands:
                      manage job configurations
   jobs list|get|delete
                      inspect job runs
+  aws-kms add|list|get|delete
+                     manage AWS connections (accounts, regions, credentials)
 
 Run 'schedulerctl <command> --help' for the options of a command.
 )";

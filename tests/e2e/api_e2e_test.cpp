@@ -361,5 +361,35 @@ TEST_CASE("schedulerctl against a running schedulerd", "[e2e][api][cli]") {
 
     CHECK(ctl({"configs", "delete", id}).exit_status == 0);
     CHECK(ctl({"configs", "get", id}).exit_status == 1);
+
+    // AWS connections: the secret comes from the environment (never argv) and never back.
+    std::string const secret = "ctl/Secret+Key-0123456789";
+    auto with_secret = env;
+    with_secret.push_back("SCHEDULERCTL_AWS_SECRET_ACCESS_KEY=" + secret);
+    auto added = run_ctl({"aws-kms", "add", "--name", "lab", "--account-id", "111122223333",
+                          "--region", "eu-west-1", "--region", "us-east-1", "--endpoint-url",
+                          "http://127.0.0.1:9", "--access-key-id", "AKIDCTL", "-o", "json"},
+                         with_secret);
+    INFO(added.err);
+    REQUIRE(added.exit_status == 0);
+    auto const conn = json::parse(added.out);
+    CHECK(conn.at("regions") == json::array{"eu-west-1", "us-east-1"});
+    CHECK(added.out.find(secret) == std::string::npos);
+    auto conns = ctl({"aws-kms", "list"});
+    REQUIRE(conns.exit_status == 0);
+    CHECK(conns.out.find("lab") != std::string::npos);
+    CHECK(conns.out.find(secret) == std::string::npos);
+    auto one = ctl({"aws-kms", "get", "lab", "-o", "json"});
+    REQUIRE(one.exit_status == 0);
+    CHECK(json::parse(one.out).at("access_key_id") == "AKIDCTL");
+    auto no_account = run_ctl(
+        {"aws-kms", "add", "--name", "lab2", "--region", "eu-west-1", "--access-key-id", "AKIDCTL"},
+        with_secret);
+    CHECK(no_account.exit_status == 1);
+    CHECK(no_account.err.find("account_id") != std::string::npos);
+    CHECK(ctl({"aws-kms", "add", "--name", "x", "--secret-file", "/dev/null"}).exit_status == 2);
+    CHECK(ctl({"aws-kms", "get"}).exit_status == 2);
+    CHECK(ctl({"aws-kms", "delete", "lab"}).exit_status == 0);
+    CHECK(ctl({"aws-kms", "get", "lab"}).exit_status == 1);
     CHECK(srv.stop() == 0);
 }

@@ -22,6 +22,7 @@
 #include "support/manual_executor.hpp"
 #include "user_store.hpp"
 
+#include <cckm/aws/connections.hpp>
 #include <cckm/bulk_jobs.hpp>
 #include <cckm/cloud_provider.hpp>
 #include <cckm/key_store.hpp>
@@ -34,6 +35,8 @@
 #include <boost/json/parse.hpp>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
 #include <memory>
 #include <string>
@@ -77,6 +80,23 @@ struct auth_world {
     }
 };
 
+/// A directory for the AWS connections' sealing key, made once per process and removed at exit.
+inline std::string const& connection_key_dir() {
+    struct temp {
+        std::string path;
+        temp() {
+            char name[] = "/tmp/handlers-fuzz-XXXXXX";
+            if (char* made = ::mkdtemp(name)) path = made;
+        }
+        ~temp() {
+            std::error_code ec;
+            std::filesystem::remove_all(path, ec);
+        }
+    };
+    static temp const dir;
+    return dir.path;
+}
+
 /// The scheduler and cloud-key half, rebuilt per input: one job config and one run of it exist,
 /// and the simulated clouds hold one AWS, one Azure and one SAP key, all in the inventory.
 /// Bulk jobs are accepted but never run (their executor is never drained).
@@ -94,6 +114,12 @@ struct api_world {
         svc = std::make_unique<services>(
             services{*eng, ops, *store, "fuzz-node", inventory.get(), &providers});
         svc->bulk_jobs = jobs.get();
+        // AWS connections in memory; adding one builds providers but never calls them.
+        aws_connections =
+            cckm::aws::open_kms_connections(":memory:", connection_key_dir(), aws_router,
+                                            cckm::aws::default_kms_factory(auth.clock), auth.clock)
+                .value();
+        svc->aws_connections = aws_connections.get();
         aws_key = add_key("aws", {});
         azure_key = add_key("AzureCloud", "vault-1");
         sap_key = add_key("sap", "group-1");
@@ -103,6 +129,7 @@ struct api_world {
         register_scheduler_routes(routes, *svc);
         register_cckm_key_routes(routes, *svc);
         register_cckm_job_routes(routes, *svc);
+        register_cckm_aws_kms_routes(routes, *svc);
         auto created = call(http::verb::post, "/api/v1/scheduler/job-configs",
                             R"({"name":"rotate AWS keys","operation":"cckm_key_rotation",
                                 "run_at":"0 1 * * *","cckm_key_rotation_params":{"cloud_name":"aws"}})",
@@ -156,6 +183,8 @@ struct api_world {
     cckm::provider_registry providers;
     std::unique_ptr<cckm::bulk_job_store> job_store = cckm::make_in_memory_bulk_job_store();
     std::unique_ptr<cckm::bulk_job_service> jobs;
+    cckm::aws::connection_router aws_router;
+    std::unique_ptr<cckm::aws::kms_connections> aws_connections;
     std::unique_ptr<services> svc;
     router routes;
     request_pipeline pipeline{routes, auth.auth, auth.stats, auth.log};

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the JSON body of every POST/PATCH endpoint, through the real request
 // pipeline (routing, bearer auth as admin, handler, error rendering) with no socket. The first
-// byte picks the endpoint ('0'..'9', then ':' and ';': any byte works modulo 12); the rest
+// byte picks the endpoint ('0'..'9', then ':', ';' and '<': any byte works modulo 13); the rest
 // is the body, in which "@REFRESH@", "@CONFIG@", "@RUN@", "@AWSKEY@", "@AZUREKEY@" and
 // "@SAPKEY@" become a live refresh token, job config id, run id and inventory key ids, so seeds
 // reach the success paths. A status >= 500, a non-HTTP status or an error body that is not the
@@ -25,7 +25,7 @@ struct endpoint {
     std::string_view target;  // "{config}", "{run}", "{user}", "{key}" filled in per input
 };
 
-constexpr std::array<endpoint, 12> endpoints = {{
+constexpr std::array<endpoint, 13> endpoints = {{
     {verb::post, "/api/v1/scheduler/job-configs"},
     {verb::patch, "/api/v1/scheduler/job-configs/{config}"},
     {verb::post, "/api/v1/scheduler/job-configs/{config}/run-now"},
@@ -38,6 +38,7 @@ constexpr std::array<endpoint, 12> endpoints = {{
     {verb::post, "/api/v1/cckm/aws/bulkjob"},
     {verb::post, "/api/v1/cckm/azure/bulkjobs"},
     {verb::post, "/api/v1/cckm/sap/keys/jobs"},
+    {verb::post, "/api/v1/cckm/aws/kms"},
 }};
 
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
