@@ -6,6 +6,8 @@
 #include "sqlite_fault.hpp"
 #include "sqlite_impl.hpp"
 
+#include <unordered_map>
+
 namespace scheduler {
 
 namespace {
@@ -84,20 +86,29 @@ struct run_update_statements {
     statement_ref state;
 };
 
-/// Checks and writes one run inside the caller's transaction; writes nothing when refused.
-status apply_run_update(run_update_statements& st, job_run const& r) {
+/// The stored row of run `id`, or nullopt when there is none.
+std::optional<job_run> read_stored_run(run_update_statements& st, std::string const& id) {
     st.read->tryReset();
     st.read->clearBindings();
-    st.read->bind(1, r.id);
-    if (!st.read->executeStep()) return not_found(run_not_found(r.id));
-    auto const stored = detail::read_run(*st.read);
+    st.read->bind(1, id);
+    if (!st.read->executeStep()) return std::nullopt;
+    auto stored = detail::read_run(*st.read);
     st.read->tryReset();
-    if (stored.status != r.status && !can_transition(stored.status, r.status)) {
-        return status{code::failed_precondition,
-                      "run '" + r.id + "' cannot go from " + std::string(to_string(stored.status)) +
-                          " to " + std::string(to_string(r.status)),
-                      "status"};
-    }
+    return stored;
+}
+
+/// update_run's status rule: forward transitions only, staying in a status is allowed.
+status check_run_transition(run_status from, job_run const& r) {
+    if (from == r.status || can_transition(from, r.status)) return {};
+    return status{code::failed_precondition,
+                  "run '" + r.id + "' cannot go from " + std::string(to_string(from)) + " to " +
+                      std::string(to_string(r.status)),
+                  "status"};
+}
+
+/// True when `r` differs from `stored` only in the columns a run's life changes, so the narrow
+/// UPDATE is enough.
+bool only_state_differs(job_run const& stored, job_run const& r) {
     auto same_identity = stored;
     same_identity.status = r.status;
     same_identity.processing_node = r.processing_node;
@@ -106,14 +117,19 @@ status apply_run_update(run_update_statements& st, job_run const& r) {
     same_identity.updated_at = r.updated_at;
     same_identity.started_at = r.started_at;
     same_identity.completed_at = r.completed_at;
-    if (same_identity != r) {
-        // Something beyond the run's state changed: replace the whole row.
-        st.full->tryReset();
-        st.full->clearBindings();
-        detail::bind_run(*st.full, r);
-        st.full->exec();
-        return {};
-    }
+    return same_identity == r;
+}
+
+/// Replaces the whole row.
+void write_full_run(run_update_statements& st, job_run const& r) {
+    st.full->tryReset();
+    st.full->clearBindings();
+    detail::bind_run(*st.full, r);
+    st.full->exec();
+}
+
+/// Writes the state columns only.
+void write_run_state(run_update_statements& st, job_run const& r) {
     auto& u = *st.state;
     u.tryReset();
     u.clearBindings();
@@ -126,6 +142,45 @@ status apply_run_update(run_update_statements& st, job_run const& r) {
     detail::bind_time(u, 7, r.started_at);
     detail::bind_time(u, 8, r.completed_at);
     u.exec();
+}
+
+/// Checks and writes one run inside the caller's transaction; writes nothing when refused.
+status apply_run_update(run_update_statements& st, job_run const& r) {
+    auto const stored = read_stored_run(st, r.id);
+    if (!stored) return not_found(run_not_found(r.id));
+    auto checked = check_run_transition(stored->status, r);
+    if (!checked.ok()) return checked;
+    if (only_state_differs(*stored, r)) {
+        write_run_state(st, r);
+    } else {
+        write_full_run(st, r);  // something beyond the run's state changed
+    }
+    return {};
+}
+
+/// A run of an update_runs batch: its row as the transaction has left it so far, and the
+/// state-only change accepted for it but not written yet.
+struct batched_run {
+    std::optional<job_run> row;          ///< nullopt: no such run
+    job_run const* unwritten = nullptr;  ///< the latest accepted narrow change, if any
+};
+
+/// Checks one row of a batch against its run's state so far. A state-only change is only
+/// remembered: when the same batch moves a run on again (a no-op operation's in_progress and
+/// completed rows usually share one), the row is written once, in its final state, instead of
+/// once per step. The outcome of every row, and the rows the transaction leaves, are exactly
+/// those of applying the batch row by row. A change beyond the state is written at once.
+status apply_batched_update(run_update_statements& st, batched_run& b, job_run const& r) {
+    if (!b.row) return not_found(run_not_found(r.id));
+    auto checked = check_run_transition(b.unwritten ? b.unwritten->status : b.row->status, r);
+    if (!checked.ok()) return checked;
+    if (only_state_differs(*b.row, r)) {
+        b.unwritten = &r;
+        return {};
+    }
+    write_full_run(st, r);  // replaces every column, the unwritten state included
+    b.row = r;
+    b.unwritten = nullptr;
     return {};
 }
 
@@ -199,11 +254,20 @@ result<std::vector<status>> sqlite_store::update_runs(std::span<job_run const> r
         SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         run_update_statements st{impl_->prepare(get_run_sql()), impl_->prepare(update_run_sql()),
                                  impl_->prepare(update_run_state_sql)};
+        // Keyed by views of the ids in `runs`, which outlive this call.
+        std::unordered_map<std::string_view, batched_run> seen;
+        seen.reserve(runs.size());
         out_t out;
         out.reserve(runs.size());
         for (auto const& r : runs) {
-            out.push_back(apply_run_update(st, r));
+            auto [it, first] = seen.try_emplace(r.id);
+            if (first) it->second.row = read_stored_run(st, r.id);
+            out.push_back(apply_batched_update(st, it->second, r));
             detail::sqlite_fault_point("update_runs.run");
+        }
+        // The state-only changes, each run's last one, in batch order.
+        for (auto const& r : runs) {
+            if (seen.at(r.id).unwritten == &r) write_run_state(st, r);
         }
         tx.commit();
         return out;
@@ -242,6 +306,8 @@ result<std::vector<job_config>> sqlite_store::due_configs(time_point due_by,
         // SQLite's LIMIT is signed; anything beyond int64 means "all".
         st->bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
         out_t out;
+        // The engine asks for thousands at a time: growing the vector would move every config.
+        out.reserve(std::min<std::size_t>(limit, 16384));
         while (st->executeStep()) out.push_back(detail::read_config(*st));
         return out;
     });

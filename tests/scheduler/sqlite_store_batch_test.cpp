@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // sqlite_store::update_runs: one transaction per batch, the same per-row transition checks as
-// update_run, refused rows reported and left unwritten, and a failure midway writing nothing.
+// update_run, refused rows reported and left unwritten, a failure midway writing nothing, and
+// several rows of one run in a batch leaving what row-by-row updates would have left.
 #include <scheduler/sqlite_store.hpp>
 
 #include "sqlite_fault.hpp"  // libscheduler/src: the test-only fault point
@@ -114,6 +115,91 @@ TEST_CASE("update_runs failing midway writes nothing", "[store]") {
     REQUIRE(out);
     CHECK(db->get_run("a").value() == a2);
     CHECK(db->get_run("b").value() == b2);
+}
+
+TEST_CASE("update_runs moves a run on twice in one batch", "[store]") {
+    // The engine's group commit often holds a no-op run's in_progress and completed rows in
+    // one batch; the store writes such a run once, in its final state.
+    auto db = memory_store();
+    auto a = make_run("a", "cfg-a", run_status::scheduled);
+    REQUIRE(db->insert_run(a));
+    auto started = a;
+    started.status = run_status::in_progress;
+    started.started_at = started.updated_at = a.created_at + 5s;
+    auto done = started;
+    done.status = run_status::completed;
+    done.details = R"({"done":true})";
+    done.completed_at = done.updated_at = a.created_at + 6s;
+    std::vector<scheduler::job_run> batch{started, done};
+    auto out = db->update_runs(batch);
+    REQUIRE(out);
+    REQUIRE(out->size() == 2);
+    CHECK((*out)[0].ok());
+    CHECK((*out)[1].ok());
+    auto stored = db->get_run("a").value();
+    CHECK(stored == done);
+    CHECK(stored.started_at == a.created_at + 5s);  // the row shows the run started
+}
+
+TEST_CASE("update_runs checks each row of a run against the rows before it", "[store]") {
+    auto db = memory_store();
+    auto a = make_run("a", "cfg-a", run_status::scheduled);
+    auto b = make_run("b", "cfg-b", run_status::scheduled);
+    REQUIRE(db->insert_run(a));
+    REQUIRE(db->insert_run(b));
+    auto a_started = a;
+    a_started.status = run_status::in_progress;
+    a_started.started_at = a.created_at + 1s;
+    auto a_done = a_started;
+    a_done.status = run_status::completed;
+    a_done.completed_at = a.created_at + 2s;
+    auto a_back = a_started;  // completed -> in_progress: refused, the final row stays a_done
+    auto a_direct = a_done;   // scheduled -> completed without in_progress: refused
+    auto b_done = b;
+    b_done.status = run_status::failed;
+    b_done.error = "boom";
+    auto b_renamed = b_done;  // a change beyond the state after a state change
+    b_renamed.name = "renamed";
+    b_renamed.details = R"({"after":"rename"})";
+
+    std::vector<scheduler::job_run> batch{a_direct, a_started, b_done, a_done, a_back, b_renamed};
+    auto out = db->update_runs(batch);
+    REQUIRE(out);
+    REQUIRE(out->size() == 6);
+    CHECK((*out)[0].error_code() == code::failed_precondition);
+    CHECK((*out)[1].ok());
+    CHECK((*out)[2].ok());
+    CHECK((*out)[3].ok());
+    CHECK((*out)[4].error_code() == code::failed_precondition);
+    CHECK((*out)[5].ok());
+    CHECK(db->get_run("a").value() == a_done);
+    CHECK(db->get_run("b").value() == b_renamed);
+
+    // The same rows one update_run at a time end in the same place.
+    auto db2 = memory_store();
+    REQUIRE(db2->insert_run(a));
+    REQUIRE(db2->insert_run(b));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        CHECK(db2->update_run(batch[i]).has_value() == (*out)[i].ok());
+    }
+    CHECK(db2->get_run("a").value() == db->get_run("a").value());
+    CHECK(db2->get_run("b").value() == db->get_run("b").value());
+}
+
+TEST_CASE("update_runs failing midway writes none of a run's rows", "[store]") {
+    auto db = memory_store();
+    auto a = make_run("a", "cfg-a", run_status::scheduled);
+    REQUIRE(db->insert_run(a));
+    auto started = a;
+    started.status = run_status::in_progress;
+    auto done = started;
+    done.status = run_status::completed;
+    std::vector<scheduler::job_run> batch{started, done};
+    {
+        fail_at fault("update_runs.run");  // after the in_progress row was accepted
+        REQUIRE_FALSE(db->update_runs(batch));
+    }
+    CHECK(db->get_run("a").value() == a);
 }
 
 TEST_CASE("update_runs of an empty batch succeeds", "[store]") {
