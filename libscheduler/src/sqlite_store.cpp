@@ -7,6 +7,8 @@
 #include "sqlite_impl.hpp"
 #include "sqlite_schema.hpp"
 
+#include <string>
+
 namespace scheduler {
 
 namespace {
@@ -78,6 +80,10 @@ sqlite_store::impl::impl(std::string const& path, sqlite_options const& options)
     db.exec("PRAGMA cache_size = -65536");
     db.exec("PRAGMA temp_store = MEMORY");
     db.exec("PRAGMA wal_autocheckpoint = 10000");
+    // Reads through a memory map instead of pread() into the page cache: no copy and no page
+    // allocation per page read. Writes still go through the WAL. A 100k-claim burst used ~20 %
+    // less CPU (docs/bench-engine.md). PRAGMA takes no bound parameters; the value is a number.
+    db.exec("PRAGMA mmap_size = " + std::to_string(options.mmap_bytes));
 }
 
 detail::statement_ref sqlite_store::impl::prepare(std::string const& sql) {

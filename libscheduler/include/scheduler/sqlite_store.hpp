@@ -11,6 +11,7 @@
 
 #include <scheduler/store.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,11 @@ enum class sqlite_sync { normal, full };
 struct sqlite_options {
     sqlite_sync sync = sqlite_sync::normal;
     std::chrono::milliseconds busy_timeout{5000};
+    /// Bytes of the database file read through a memory map (PRAGMA mmap_size); 0 reads every
+    /// page with pread(). Mapped pages are the kernel's page cache: they count in RSS once
+    /// touched but are not the process's own memory. Only safe while no other process
+    /// truncates the file (this store assumes it is the file's only writer).
+    std::uint64_t mmap_bytes = std::uint64_t{1} << 30;
 };
 
 /// SQLite implementation of `store`. Thread-safe: calls are serialized on one connection.
