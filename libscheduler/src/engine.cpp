@@ -35,14 +35,15 @@ job_run engine::impl::make_run(job_config const& c, run_trigger t, time_point no
     return r;
 }
 
-void engine::impl::track(job_config const& c, job_run const& r, phase where) {
+void engine::impl::track(job_config const& c, job_run r, phase where) {
     active_run a;
     a.config_id = c.id;
     a.where = where;
-    a.run = r;
     a.timeout = c.timeout;
-    active_.emplace(r.id, std::move(a));
-    by_config_[c.id].push_back(r.id);
+    auto id = r.id;
+    a.run = std::move(r);
+    by_config_[c.id].push_back(id);
+    active_.emplace(std::move(id), std::move(a));
 }
 
 std::vector<std::string> engine::impl::untrack(std::string run_id) {

@@ -127,8 +127,19 @@ std::size_t settle_claims(impl& self,
         if (!claim.run) continue;
         ++self.counters_.fires_claimed;
         self.cancel_replaced(plan.cancels[i], unstarted);
-        self.track(*plan.configs[i], *claim.run, plan.phases[i]);
-        if (plan.phases[i] == impl::phase::queued) to_dispatch.push_back(claim.run->id);
+        auto how = plan.phases[i];
+        if (how == impl::phase::waiting) {
+            // Planned behind an active run that may have ended while the claim was written
+            // (no lock is held across the store call): with nothing of its config queued or
+            // running any more, nobody would start it, so it starts now.
+            auto active = self.active_of(plan.configs[i]->id);
+            bool const behind_one = std::any_of(active.begin(), active.end(), [](auto const* a) {
+                return a->where != impl::phase::waiting;
+            });
+            if (!behind_one) how = impl::phase::queued;
+        }
+        if (how == impl::phase::queued) to_dispatch.push_back(claim.run->id);
+        self.track(*plan.configs[i], std::move(*claim.run), how);
     }
     if (!refused.empty()) {
         if (auto again = self.store_.claim_fires(refused)) {
@@ -149,11 +160,19 @@ engine::impl::chunk_result engine::impl::claim_chunk(std::span<job_config const>
     {
         batch_plan plan;
         plan.claims.reserve(due.size());
-        std::lock_guard lock(mu_);
-        for (auto const& c : due) plan_config(c, now, *this, plan);
+        {
+            std::lock_guard lock(mu_);
+            for (auto const& c : due) plan_config(c, now, *this, plan);
+        }
+        // mu_ is not held across the store call, so workers keep starting runs and the writer
+        // keeps finishing them while the claim is written (holding it stalled every worker for
+        // the whole transaction). run_now is kept out by schedule_mu_, which the caller holds,
+        // so the only change the plan can miss is a run ending: settle_claims re-checks the one
+        // decision that depends on it (a run buffered behind it).
         auto applied = store_.claim_fires(plan.claims);
         if (!applied) return out;
         out.ok = true;
+        std::lock_guard lock(mu_);
         auto const before = counters_.fires_claimed.load();
         out.advanced = settle_claims(*this, plan, *applied, to_dispatch, unstarted);
         out.claimed = static_cast<std::size_t>(counters_.fires_claimed.load() - before);

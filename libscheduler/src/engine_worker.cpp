@@ -56,7 +56,8 @@ void worker_pool::work() {
 
 void run_writer::write_async(job_run run, done_fn done) {
     std::unique_lock lock(mutex_);
-    queue_.push_back({std::move(run), std::move(done)});
+    rows_.push_back(std::move(run));
+    dones_.push_back(std::move(done));
     if (!flushing_) flush(lock);
 }
 
@@ -66,18 +67,24 @@ void run_writer::flush(std::unique_lock<std::mutex>& lock) {
     // completion that dispatches to an inline executor) join the next batch: that is the group
     // commit, and under load a batch holds the rows of every worker.
     flushing_ = true;
-    while (!queue_.empty()) {
-        auto const n = std::min(max_batch_, queue_.size());
-        std::vector<item> batch(std::make_move_iterator(queue_.begin()),
-                                std::make_move_iterator(queue_.begin() + static_cast<long>(n)));
-        queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
+    while (!rows_.empty()) {
+        auto const n = std::min(max_batch_, rows_.size());
+        if (n == rows_.size()) {
+            batch_rows_.swap(rows_);
+            batch_dones_.swap(dones_);
+        } else {
+            auto const end = static_cast<std::ptrdiff_t>(n);
+            batch_rows_.assign(std::make_move_iterator(rows_.begin()),
+                               std::make_move_iterator(rows_.begin() + end));
+            batch_dones_.assign(std::make_move_iterator(dones_.begin()),
+                                std::make_move_iterator(dones_.begin() + end));
+            rows_.erase(rows_.begin(), rows_.begin() + end);
+            dones_.erase(dones_.begin(), dones_.begin() + end);
+        }
         lock.unlock();
-        std::vector<job_run> rows;
-        rows.reserve(n);
-        for (auto& i : batch) rows.push_back(std::move(i.run));
         std::vector<status> outcomes;
         try {
-            auto written = store_.update_runs(rows);
+            auto written = store_.update_runs(batch_rows_);
             if (written && written->size() == n) {
                 outcomes = std::move(*written);
             } else {
@@ -89,8 +96,12 @@ void run_writer::flush(std::unique_lock<std::mutex>& lock) {
             outcomes.assign(n, status{code::internal, e.what()});
         }
         for (std::size_t i = 0; i < n; ++i) {
-            if (batch[i].done) batch[i].done(outcomes[i]);
+            if (batch_dones_[i]) batch_dones_[i](outcomes[i], batch_rows_[i]);
         }
+        // Emptied outside the lock (destroying rows and callbacks is not free), capacity kept.
+        batch_rows_.clear();
+        batch_dones_.clear();
+        if (after_batch_) after_batch_();
         lock.lock();
     }
     flushing_ = false;
@@ -212,7 +223,7 @@ void engine::impl::execute(std::string const& run_id) {
         // "Starting runs"). Until it commits the row still says scheduled, which recovery
         // treats like in_progress. on_run_started reports the committed row, always before
         // on_run_finished (the writer completes rows in order).
-        writer_.write_async(run, [this, run_id, started = run](status const& s) {
+        writer_.write_async(run, [this](status const& s, job_run const& started) {
             if (s.ok()) {
                 ++counters_.runs_started;
                 notify([&](engine_observer& o) { o.on_run_started(started); });
@@ -221,7 +232,7 @@ void engine::impl::execute(std::string const& run_id) {
             // The row ended elsewhere meanwhile (e.g. cancelled from another node): stop the
             // handler; its own terminal row will be refused and it is not reported.
             std::lock_guard lock(mu_);
-            auto it = active_.find(run_id);
+            auto it = active_.find(started.id);
             if (it == active_.end()) return;
             it->second.start_refused = true;
             if (it->second.cancel_reason.empty()) it->second.cancel_reason = "cancelled";
@@ -260,27 +271,25 @@ void engine::impl::finish(std::string const& run_id, job_run run, operation_resu
     // terminal row has committed and it has been counted and reported, so drain() never
     // returns before the observer heard of every run; only then is its successor started.
     // A refused write is ignored as before: the row already holds a terminal state.
-    auto finished = run;
-    writer_.write_async(std::move(run),
-                        [this, run_id, finished = std::move(finished)](status const&) {
-                            bool refused = false;
-                            {
-                                std::lock_guard lock(mu_);
-                                auto it = active_.find(run_id);
-                                refused = it != active_.end() && it->second.start_refused;
-                            }
-                            if (!refused) {
-                                count_finished(finished.status);
-                                notify([&](engine_observer& o) { o.on_run_finished(finished); });
-                            }
-                            std::vector<std::string> next;
-                            {
-                                std::lock_guard lock(mu_);
-                                next = untrack(run_id);
-                            }
-                            cv_.notify_all();
-                            dispatch(next);
-                        });
+    writer_.write_async(std::move(run), [this](status const&, job_run const& finished) {
+        bool refused = false;
+        {
+            std::lock_guard lock(mu_);
+            auto it = active_.find(finished.id);
+            refused = it != active_.end() && it->second.start_refused;
+        }
+        if (!refused) {
+            count_finished(finished.status);
+            notify([&](engine_observer& o) { o.on_run_finished(finished); });
+        }
+        std::vector<std::string> next;
+        {
+            std::lock_guard lock(mu_);
+            next = untrack(finished.id);
+        }
+        // drain() is woken once the batch is done (run_writer's after_batch).
+        dispatch(next);
+    });
 }
 
 bool engine::impl::drain(std::chrono::milliseconds grace, bool running_only) {
