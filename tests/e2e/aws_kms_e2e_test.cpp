@@ -101,12 +101,10 @@ TEST_CASE("an AWS connection: synchronize, rotate and bulk-disable real keys thr
     std::string const reports = kms.add_key("reports", {"alias/reports"});
     std::string const archive = kms.add_key("archive");
 
-    auto options = scheduler_test::fast_server_options();
-    options.tls = false;
-    scheduler_test::server_process srv{SCHEDULERD_PATH, options};
-    srv.start();
-    auto cli = srv.client();
-    std::string const token = cli.login("admin", srv.admin_password());
+    scheduler_test::signed_in_server session{SCHEDULERD_PATH};
+    auto& srv = session.srv;
+    auto& cli = session.cli;
+    std::string const& token = session.token;
 
     {
         // Each refusal names its field; nothing is stored.

@@ -38,12 +38,10 @@ std::vector<std::pair<std::string, std::string>> aws_inventory(std::string const
 }  // namespace
 
 TEST_CASE("an AWS bulk disable of synchronized keys completes", "[e2e][bulk]") {
-    auto options = scheduler_test::fast_server_options();
-    options.tls = false;
-    scheduler_test::server_process srv{SCHEDULERD_PATH, options};
-    srv.start();
-    auto cli = srv.client();
-    std::string const token = cli.login("admin", srv.admin_password());
+    scheduler_test::signed_in_server session{SCHEDULERD_PATH};
+    auto& srv = session.srv;
+    auto& cli = session.cli;
+    std::string const& token = session.token;
 
     // Synchronize: run-now of a cckm_synchronization config for aws.
     auto synced = scheduler_test::run_config_now(
@@ -108,12 +106,10 @@ TEST_CASE("an AWS bulk disable of synchronized keys completes", "[e2e][bulk]") {
 }
 
 TEST_CASE("SAP key jobs and Azure bulk jobs run through the server", "[e2e][bulk]") {
-    auto options = scheduler_test::fast_server_options();
-    options.tls = false;
-    scheduler_test::server_process srv{SCHEDULERD_PATH, options};
-    srv.start();
-    auto cli = srv.client();
-    std::string const token = cli.login("admin", srv.admin_password());
+    scheduler_test::signed_in_server session{SCHEDULERD_PATH};
+    auto& srv = session.srv;
+    auto& cli = session.cli;
+    std::string const& token = session.token;
     for (char const* cloud : {"sap", "AzureCloud"}) {
         auto synced = scheduler_test::run_config_now(
             cli, token,

@@ -39,12 +39,10 @@ std::string create_config(scheduler_test::http_client const& cli,
 }  // namespace
 
 TEST_CASE("synchronized AWS keys are listed and attached to a rotation job", "[e2e][cckm_keys]") {
-    auto options = scheduler_test::fast_server_options();
-    options.tls = false;
-    scheduler_test::server_process srv{SCHEDULERD_PATH, options};
-    srv.start();
-    auto cli = srv.client();
-    std::string const token = cli.login("admin", srv.admin_password());
+    scheduler_test::signed_in_server session{SCHEDULERD_PATH};
+    auto& srv = session.srv;
+    auto& cli = session.cli;
+    std::string const& token = session.token;
 
     // Before any synchronization the inventory is empty.
     auto empty = cli.request(verb::get, aws_keys, nullptr, token);
@@ -112,12 +110,10 @@ TEST_CASE("synchronized AWS keys are listed and attached to a rotation job", "[e
 
 TEST_CASE("a key rotation config fires on its cron and rotates the attached key",
           "[e2e][cckm_keys][rotation]") {
-    auto options = scheduler_test::fast_server_options();
-    options.tls = false;
-    scheduler_test::server_process srv{SCHEDULERD_PATH, options};
-    srv.start();
-    auto cli = srv.client();
-    std::string const token = cli.login("admin", srv.admin_password());
+    scheduler_test::signed_in_server session{SCHEDULERD_PATH};
+    auto& srv = session.srv;
+    auto& cli = session.cli;
+    std::string const& token = session.token;
 
     auto synced = scheduler_test::run_config_now(
         cli, token,

@@ -31,12 +31,10 @@ std::vector<json::object> read_lines(std::string const& path) {
 }  // namespace
 
 TEST_CASE("password expiry notification runs against the server's user store", "[e2e][password]") {
-    auto options = scheduler_test::fast_server_options();
-    options.tls = false;
-    scheduler_test::server_process srv{SCHEDULERD_PATH, options};
-    srv.start();
-    auto cli = srv.client();
-    std::string const token = cli.login("admin", srv.admin_password());
+    scheduler_test::signed_in_server session{SCHEDULERD_PATH};
+    auto& srv = session.srv;
+    auto& cli = session.cli;
+    std::string const& token = session.token;
     auto const notices = srv.data_dir() + "/password-expiry-notices.jsonl";
 
     // The default policy (90 days): the admin created a moment ago is far from expiring.
@@ -80,12 +78,10 @@ TEST_CASE("password expiry notification runs against the server's user store", "
 }
 
 TEST_CASE("xks credential rotation runs over the simulated AWS cloud", "[e2e][xks]") {
-    auto options = scheduler_test::fast_server_options();
-    options.tls = false;
-    scheduler_test::server_process srv{SCHEDULERD_PATH, options};
-    srv.start();
-    auto cli = srv.client();
-    std::string const token = cli.login("admin", srv.admin_password());
+    scheduler_test::signed_in_server session{SCHEDULERD_PATH};
+    auto& srv = session.srv;
+    auto& cli = session.cli;
+    std::string const& token = session.token;
     auto run = scheduler_test::run_config_now(
         cli, token,
         {{"name", "rotate xks"},

@@ -24,6 +24,34 @@ namespace scheduler_test {
 inline constexpr char const* configs_path = "/api/v1/scheduler/job-configs";
 inline constexpr char const* jobs_path = "/api/v1/scheduler/jobs";
 
+/// A plain-HTTP schedulerd on fast_server_options(), started, with a client and an admin
+/// token: how most end-to-end tests begin.
+///
+///   scheduler_test::signed_in_server session{SCHEDULERD_PATH};
+///   auto& cli = session.cli;  // references, not structured bindings: Clang 14 cannot
+///                             // capture those in lambdas
+struct signed_in_server {
+    explicit signed_in_server(std::string const& binary,
+                              server_options options = fast_server_options())
+        : srv(binary, plain_http(std::move(options))),
+          cli(started(srv)),
+          token(cli.login("admin", srv.admin_password())) {}
+
+    server_process srv;
+    http_client cli;
+    std::string token;
+
+private:
+    static server_options plain_http(server_options o) {
+        o.tls = false;
+        return o;
+    }
+    static http_client started(server_process& s) {
+        s.start();
+        return s.client();
+    }
+};
+
 /// Polls GET `path` until its `field` leaves "scheduled"/"in_progress" (a run's status, a bulk
 /// job's overall_status) and returns the last body; fails the test after about 10 s.
 inline boost::json::value wait_settled(http_client const& cli,
