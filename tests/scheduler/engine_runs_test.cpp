@@ -4,6 +4,9 @@
 
 #include "engine_test_fixture.hpp"
 
+#include <functional>
+#include <utility>
+
 using namespace scheduler;
 using namespace scheduler::test;
 using namespace std::chrono_literals;
@@ -23,6 +26,48 @@ std::size_t claim_at(engine_harness& h, int minute) {
     h.clock.set(t);
     return h.eng->run_due(t);
 }
+
+/// An in-memory store that runs `during_claim` (once) inside claim_fires, before the claim is
+/// written: what other threads do while a claim transaction is in flight.
+class claim_hook_store final : public store {
+public:
+    std::function<void()> during_claim;
+    in_memory_store inner;
+
+    result<void> insert_config(job_config const& c) override { return inner.insert_config(c); }
+    result<job_config> get_config(std::string_view id) override { return inner.get_config(id); }
+    result<void> update_config(job_config const& c) override { return inner.update_config(c); }
+    result<void> delete_config(std::string_view id) override { return inner.delete_config(id); }
+    result<page<job_config>> list_configs(config_query const& q) override {
+        return inner.list_configs(q);
+    }
+    result<void> insert_run(job_run const& r) override { return inner.insert_run(r); }
+    result<job_run> get_run(std::string_view id) override { return inner.get_run(id); }
+    result<void> update_run(job_run const& r) override { return inner.update_run(r); }
+    result<void> delete_run(std::string_view id) override { return inner.delete_run(id); }
+    result<page<job_run>> list_runs(run_query const& q) override { return inner.list_runs(q); }
+    result<std::vector<job_config>> due_configs(time_point due_by,
+                                                std::string_view node,
+                                                std::size_t limit) override {
+        return inner.due_configs(due_by, node, limit);
+    }
+    result<std::optional<time_point>> earliest_next_run(std::string_view node) override {
+        return inner.earliest_next_run(node);
+    }
+    result<std::vector<bool>> claim_fires(std::span<fire_claim const> claims) override {
+        if (auto f = std::exchange(during_claim, {})) f();
+        return inner.claim_fires(claims);
+    }
+    result<std::vector<job_run>> active_runs(std::string_view config_id) override {
+        return inner.active_runs(config_id);
+    }
+    result<std::int64_t> fail_interrupted_runs(std::string_view node, time_point now) override {
+        return inner.fail_interrupted_runs(node, now);
+    }
+    result<std::int64_t> prune_runs(std::size_t keep, time_point older_than) override {
+        return inner.prune_runs(keep, older_than);
+    }
+};
 
 std::size_t count_status(std::vector<job_run> const& runs, run_status s) {
     return static_cast<std::size_t>(
@@ -124,6 +169,45 @@ SCENARIO("overlap policies decide what a fire does while a run is active", "[eng
             h.exec.run_all();
             THEN("all three run") {
                 CHECK(count_status(h.runs_of(c.id), run_status::completed) == 3);
+            }
+        }
+    }
+}
+
+SCENARIO("a buffered fire whose active run ends while its claim is written", "[engine][overlap]") {
+    GIVEN("a buffer_one config whose 10:01 run is queued") {
+        claim_hook_store s;
+        manual_clock clock{at("2026-03-02T10:00:00Z")};
+        operation_registry ops;
+        std::atomic<int> calls{0};
+        REQUIRE(ops.add(
+            {.name = "noop", .params_field = {}, .validate = {}, .run = [&](operation_context&) {
+                 ++calls;
+                 return operation_result{};
+             }}));
+        manual_executor exec;
+        recording_observer obs;
+        engine_options o;
+        o.executor = exec.executor();
+        o.observer = &obs;
+        engine eng(s, ops, clock, o);
+        auto c = eng.create_config(every_minute("b", overlap_policy::buffer_one)).value();
+        clock.set(at("2026-03-02T10:01:00Z"));
+        REQUIRE(eng.run_due(clock.now()) == 1);
+        WHEN("the 10:02 fire is planned behind it and it finishes while that claim is written") {
+            // The engine holds no lock across claim_fires, so a worker may finish the active
+            // run right then; here it happens inside the store call, on this thread.
+            s.during_claim = [&] { CHECK(exec.run_all() == 1); };
+            clock.set(at("2026-03-02T10:02:00Z"));
+            REQUIRE(eng.run_due(clock.now()) == 1);
+            THEN("the buffered run is not stranded: it is dispatched at once and runs") {
+                CHECK(eng.stats().waiting == 0);
+                CHECK(exec.run_all() == 1);
+                CHECK(calls == 2);
+                CHECK(obs.finished().size() == 2);
+                CHECK(eng.active_count() == 0);
+                auto runs = s.inner.list_runs({}).value().items;
+                CHECK(count_status(runs, run_status::completed) == 2);
             }
         }
     }
