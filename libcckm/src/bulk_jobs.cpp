@@ -9,6 +9,7 @@
 #include <cckm/bulk_jobs.hpp>
 
 #include "key_codec.hpp"
+#include "provider_retry.hpp"
 
 #include <scheduler/retry.hpp>
 
@@ -383,13 +384,15 @@ template <class F>
 auto bulk_job_service::with_retry(std::shared_ptr<running> const& run,
                                   std::uint64_t& retries,
                                   F&& fn) -> decltype(fn()) {
-    for (int attempt = 0;; ++attempt) {
-        auto r = fn();
-        if (r || !is_retryable(r.error()) || attempt >= options_.retry.max_retries) return r;
-        ++retries;
-        if (!backoff(run, scheduler::retry_backoff(options_.retry, attempt)))
-            return status{code::cancelled, "cancelled while retrying: " + r.error().message()};
-    }
+    int attempts = 0;
+    auto r = detail::retry_provider_call(
+        options_.retry.max_retries, attempts,
+        [&](int attempt) {
+            return backoff(run, scheduler::retry_backoff(options_.retry, attempt));
+        },
+        std::forward<F>(fn));
+    retries += static_cast<std::uint64_t>(attempts - 1);
+    return r;
 }
 
 bool bulk_job_service::backoff(std::shared_ptr<running> const& run, std::chrono::microseconds d) {

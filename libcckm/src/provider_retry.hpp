@@ -12,21 +12,33 @@
 
 namespace cckm::detail {
 
-/// Calls `fn` until it succeeds, fails permanently or exhausts ctx.retry_settings(), waiting
-/// the backoff through the context (instant under a manual clock). `code::cancelled` when the
-/// run is cancelled while waiting, naming the last error.
+/// Calls `fn` until it succeeds, fails permanently or has been retried `max_retries` times;
+/// before retry n (from 0) calls `wait(n)`, which waits the backoff and returns false when the
+/// work was cancelled meanwhile (then `code::cancelled`, naming the last error). `attempts`
+/// counts the calls made.
+template <class Wait, class F>
+[[nodiscard]] auto retry_provider_call(int max_retries, int& attempts, Wait&& wait, F&& fn)
+    -> std::invoke_result_t<F&> {
+    for (int attempt = 0;; ++attempt) {
+        attempts = attempt + 1;
+        auto r = fn();
+        if (r || !cckm::is_retryable(r.error()) || attempt >= max_retries) return r;
+        if (!wait(attempt))
+            return scheduler::status{scheduler::code::cancelled,
+                                     "cancelled while retrying: " + r.error().message()};
+    }
+}
+
+/// retry_provider_call with the run's retry settings, waiting through the context (instant
+/// under a manual clock).
 template <class F>
 [[nodiscard]] auto call_with_retry(scheduler::operation_context& ctx, int& attempts, F&& fn)
     -> std::invoke_result_t<F&> {
     auto const policy = ctx.retry_settings();
-    for (int attempt = 0;; ++attempt) {
-        attempts = attempt + 1;
-        auto r = fn();
-        if (r || !cckm::is_retryable(r.error()) || attempt >= policy.max_retries) return r;
-        if (!scheduler::retry_wait(ctx, policy, attempt))
-            return scheduler::status{scheduler::code::cancelled,
-                                     "cancelled while retrying: " + r.error().message()};
-    }
+    return retry_provider_call(
+        policy.max_retries, attempts,
+        [&](int attempt) { return scheduler::retry_wait(ctx, policy, attempt); },
+        std::forward<F>(fn));
 }
 
 }  // namespace cckm::detail
