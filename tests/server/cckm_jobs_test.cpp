@@ -2,6 +2,7 @@
 // The bulk and key job routes without sockets (seeds/001-003): router + handlers + the job
 // service over simulated clouds, a manual clock and a manual executor. Every bad input answers
 // 400 with the CCKM error naming the field and leaves no job behind.
+#include "route_call.hpp"
 #include "support/catch.hpp"
 #include "support/in_memory_store.hpp"
 #include "support/manual_executor.hpp"
@@ -29,20 +30,7 @@ scheduler::time_point at(char const* s) {
     return scheduler::parse_rfc3339(s).value();
 }
 
-struct reply {
-    int status = 0;
-    json::value body;
-    [[nodiscard]] std::string field() const {
-        auto const* f = body.is_object() ? body.as_object().if_contains("field") : nullptr;
-        return f && f->is_string() ? std::string(f->as_string()) : std::string();
-    }
-    [[nodiscard]] std::string str(std::string_view key) const {
-        return std::string(body.at(key).as_string());
-    }
-    [[nodiscard]] std::string message() const {
-        return body.is_object() ? json::serialize(body) : std::string();
-    }
-};
+using route_test::reply;
 
 std::string const aws_jobs = "/api/v1/cckm/aws/bulkjob";
 std::string const azure_jobs = "/api/v1/cckm/azure/bulkjobs";
@@ -83,24 +71,8 @@ struct api {
     reply call(verb method,
                std::string const& path,
                std::string const& body = {},
-               std::map<std::string, std::string, std::less<>> query = {}) {
-        schedulerd::request req{method, path, 11};
-        req.set(schedulerd::http::field::content_type, "application/json");
-        req.body() = body;
-        req.prepare_payload();
-        auto m = routes.match(method, path);
-        REQUIRE(m.found);
-        schedulerd::request_context ctx{req, &user, m.params, std::move(query), "test-request"};
-        auto res = m.found->fn(ctx);
-        reply r;
-        r.status = static_cast<int>(res.result_int());
-        if (!res.body().empty()) r.body = json::parse(res.body());
-        if (r.status >= 400) {
-            INFO(res.body());
-            CHECK(r.body.at("codeDesc").as_string().starts_with("NCERR"));
-            CHECK(r.body.at("requestID") == "test-request");
-        }
-        return r;
+               route_test::query query = {}) {
+        return route_test::call(routes, user, method, path, body, std::move(query));
     }
     reply post(std::string const& path, std::string const& body) {
         return call(verb::post, path, body);

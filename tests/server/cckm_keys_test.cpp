@@ -3,6 +3,7 @@
 // both key stores (in memory and SQLite). Lists page, filter and sort from an allow-list; bad
 // input answers 400 naming the parameter; enable/disable-rotation-job check the job config and
 // change nothing when they refuse; writes need CCKM Admins.
+#include "route_call.hpp"
 #include "support/catch.hpp"
 #include "support/in_memory_store.hpp"
 #include "support/manual_executor.hpp"
@@ -33,25 +34,7 @@ scheduler::time_point at(char const* s) {
 
 using query = std::map<std::string, std::string, std::less<>>;
 
-struct reply {
-    int status = 0;
-    json::value body;
-    [[nodiscard]] std::string field() const {
-        auto const* f = body.is_object() ? body.as_object().if_contains("field") : nullptr;
-        return f && f->is_string() ? std::string(f->as_string()) : std::string();
-    }
-    [[nodiscard]] std::string str(std::string_view key) const {
-        return std::string(body.at(key).as_string());
-    }
-    [[nodiscard]] std::int64_t total() const { return body.at("total").as_int64(); }
-    /// The ids of a list answer, in order.
-    [[nodiscard]] std::vector<std::string> ids() const {
-        std::vector<std::string> out;
-        for (auto const& r : body.at("resources").as_array())
-            out.emplace_back(r.at("id").as_string());
-        return out;
-    }
-};
+using route_test::reply;
 
 std::string const aws_keys = "/api/v1/cckm/aws/keys";
 
@@ -72,23 +55,7 @@ struct keys_api {
     }
 
     reply call(verb method, std::string const& path, std::string const& body = {}, query q = {}) {
-        schedulerd::request req{method, path, 11};
-        req.set(schedulerd::http::field::content_type, "application/json");
-        req.body() = body;
-        req.prepare_payload();
-        auto m = routes.match(method, path);
-        REQUIRE(m.found);
-        schedulerd::request_context ctx{req, &user, m.params, std::move(q), "test-request"};
-        auto res = m.found->fn(ctx);
-        reply r;
-        r.status = static_cast<int>(res.result_int());
-        if (!res.body().empty()) r.body = json::parse(res.body());
-        if (r.status >= 400) {
-            INFO(res.body());
-            CHECK(r.body.at("codeDesc").as_string().starts_with("NCERR"));
-            CHECK(r.body.at("requestID") == "test-request");
-        }
-        return r;
+        return route_test::call(routes, user, method, path, body, std::move(q));
     }
     reply get(std::string const& path, query q = {}) { return call(verb::get, path, {}, q); }
     reply post(std::string const& path, std::string const& body = {}) {

@@ -2,6 +2,7 @@
 // The scheduler API without sockets: router + handlers + engine over a store (in-memory and
 // SQLite ":memory:"). Every bad input must answer the right status with a JSON error naming the
 // field, and leave nothing created or changed.
+#include "route_call.hpp"
 #include "support/catch.hpp"
 #include "support/in_memory_store.hpp"
 #include "support/manual_executor.hpp"
@@ -27,17 +28,7 @@ scheduler::time_point at(char const* s) {
     return scheduler::parse_rfc3339(s).value();
 }
 
-struct reply {
-    int status = 0;
-    json::value body;
-    [[nodiscard]] std::string field() const {
-        auto const* f = body.is_object() ? body.as_object().if_contains("field") : nullptr;
-        return f && f->is_string() ? std::string(f->as_string()) : std::string();
-    }
-    [[nodiscard]] std::string str(std::string_view key) const {
-        return std::string(body.at(key).as_string());
-    }
-};
+using route_test::reply;
 
 struct api {
     explicit api(std::string const& store_kind = "memory") : clock(at("2026-03-02T10:00:00Z")) {
@@ -60,26 +51,9 @@ struct api {
     reply call(verb method,
                std::string const& path,
                std::string const& body = {},
-               std::map<std::string, std::string, std::less<>> query = {},
+               route_test::query query = {},
                std::string const& content_type = "application/json") {
-        schedulerd::request req{method, path, 11};
-        if (!content_type.empty()) req.set(schedulerd::http::field::content_type, content_type);
-        req.body() = body;
-        req.prepare_payload();
-        auto m = routes.match(method, path);
-        REQUIRE(m.found);
-        schedulerd::request_context ctx{req, &user, m.params, std::move(query), "test-request"};
-        auto res = m.found->fn(ctx);
-        reply r;
-        r.status = static_cast<int>(res.result_int());
-        if (!res.body().empty()) r.body = json::parse(res.body());
-        if (r.status >= 400) {
-            // Every error is the CCKM shape and carries the request id.
-            INFO(res.body());
-            CHECK(r.body.at("codeDesc").as_string().starts_with("NCERR"));
-            CHECK(r.body.at("requestID") == "test-request");
-        }
-        return r;
+        return route_test::call(routes, user, method, path, body, std::move(query), content_type);
     }
     reply get(std::string const& path, std::map<std::string, std::string, std::less<>> q = {}) {
         return call(verb::get, path, {}, std::move(q));
