@@ -9,6 +9,8 @@
 // Jobs and keys live in a SQLite temp file, as in schedulerd.
 //
 //   build/h-bulk-rel/tests/bench/bulk_bench --benchmark_repetitions=3
+#include "support/thread_pool.hpp"
+
 #include <cckm/bulk_jobs.hpp>
 #include <cckm/key_store.hpp>
 #include <cckm/simulated_provider.hpp>
@@ -36,51 +38,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-/// A plain pool: the executor schedulerd gives the job service is an asio::thread_pool of the
-/// same size.
-class thread_pool {
-public:
-    explicit thread_pool(int n) {
-        for (int i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
-    }
-    ~thread_pool() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        cv_.notify_all();
-        for (auto& t : threads_) t.join();
-    }
-    cckm::bulk_executor executor() {
-        return [this](std::function<void()> task) {
-            {
-                std::lock_guard lock(mutex_);
-                tasks_.push_back(std::move(task));
-            }
-            cv_.notify_one();
-        };
-    }
-
-private:
-    void work() {
-        for (;;) {
-            std::function<void()> task;
-            {
-                std::unique_lock lock(mutex_);
-                cv_.wait(lock, [&] { return done_ || !tasks_.empty(); });
-                if (tasks_.empty()) return;
-                task = std::move(tasks_.front());
-                tasks_.pop_front();
-            }
-            task();
-        }
-    }
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    std::deque<std::function<void()>> tasks_;
-    bool done_ = false;
-    std::vector<std::thread> threads_;
-};
+using scheduler_test::thread_pool;
 
 /// AWS as the job service sees it: the simulated provider behind, successful calls timed.
 class recording_provider final : public cckm::cloud_provider {

@@ -7,6 +7,7 @@
 
 #include "provider_fixture.hpp"
 #include "support/manual_executor.hpp"
+#include "support/thread_pool.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -245,50 +246,7 @@ TEST_CASE("transient errors are retried, permanent ones and exhausted retries re
 
 namespace {
 
-/// A plain thread pool for the one test that needs calls to overlap.
-class thread_pool {
-public:
-    explicit thread_pool(int n) {
-        for (int i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
-    }
-    ~thread_pool() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        cv_.notify_all();
-        for (auto& t : threads_) t.join();
-    }
-    cckm::bulk_executor executor() {
-        return [this](std::function<void()> task) {
-            {
-                std::lock_guard lock(mutex_);
-                tasks_.push_back(std::move(task));
-            }
-            cv_.notify_one();
-        };
-    }
-
-private:
-    void work() {
-        for (;;) {
-            std::function<void()> task;
-            {
-                std::unique_lock lock(mutex_);
-                cv_.wait(lock, [&] { return done_ || !tasks_.empty(); });
-                if (tasks_.empty()) return;
-                task = std::move(tasks_.front());
-                tasks_.pop_front();
-            }
-            task();
-        }
-    }
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    std::deque<std::function<void()>> tasks_;
-    bool done_ = false;
-    std::vector<std::thread> threads_;
-};
+using scheduler_test::thread_pool;
 
 /// An AWS provider that counts how many of its calls overlap.
 class counting_provider final : public cckm::cloud_provider {
