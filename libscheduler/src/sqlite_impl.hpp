@@ -58,7 +58,8 @@ extern std::string_view const run_columns;
 void bind_config(SQLite::Statement& s, job_config const& c);
 /// Reads a row selected with config_columns. Throws std::runtime_error on a corrupt value.
 [[nodiscard]] job_config read_config(SQLite::Statement& s);
-/// Binds every column of `r` (parameters 1..N in run_columns order).
+/// Binds every column of `r` (parameters 1..N in run_columns order). Its strings are not
+/// copied: execute the statement before `r` changes or goes away.
 void bind_run(SQLite::Statement& s, job_run const& r);
 /// Reads a row selected with run_columns. Throws std::runtime_error on a corrupt value.
 [[nodiscard]] job_run read_run(SQLite::Statement& s);

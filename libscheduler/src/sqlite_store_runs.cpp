@@ -90,7 +90,7 @@ struct run_update_statements {
 std::optional<job_run> read_stored_run(run_update_statements& st, std::string const& id) {
     st.read->tryReset();
     st.read->clearBindings();
-    st.read->bind(1, id);
+    st.read->bindNoCopy(1, id);
     if (!st.read->executeStep()) return std::nullopt;
     auto stored = detail::read_run(*st.read);
     st.read->tryReset();
@@ -133,11 +133,11 @@ void write_run_state(run_update_statements& st, job_run const& r) {
     auto& u = *st.state;
     u.tryReset();
     u.clearBindings();
-    u.bind(1, r.id);
+    u.bindNoCopy(1, r.id);  // `r` outlives the exec below
     u.bind(2, std::string(to_string(r.status)));
-    u.bind(3, r.processing_node);
-    u.bind(4, r.details);
-    u.bind(5, r.error);
+    u.bindNoCopy(3, r.processing_node);
+    u.bindNoCopy(4, r.details);
+    u.bindNoCopy(5, r.error);
     u.bind(6, static_cast<std::int64_t>(detail::to_micros(r.updated_at)));
     detail::bind_time(u, 7, r.started_at);
     detail::bind_time(u, 8, r.completed_at);
@@ -197,7 +197,7 @@ bool apply_claim(statement_ref& insert,
     }
     advance->tryReset();
     advance->clearBindings();
-    advance->bind(1, claim.config_id);
+    advance->bindNoCopy(1, claim.config_id);
     detail::bind_time(*advance, 2, claim.next_run_at);
     detail::bind_time(*advance, 3, claim.last_run_at);
     if (advance->exec() != 0) return true;
