@@ -330,11 +330,14 @@ result<void> server::impl::open_bulk_jobs(std::string const& db_path) {
     if (!jobs) return jobs.error();
     bulk_store = std::move(*jobs);
     bulk_pool = std::make_unique<asio::thread_pool>(bulk_threads);
+    cckm::bulk_job_options options;
+    options.on_store_error = [l = log.get()](std::string const& what) { l->event("error", what); };
     bulk_jobs = std::make_unique<cckm::bulk_job_service>(
         *bulk_store, *key_inventory, providers, clock,
         [ex = bulk_pool->get_executor()](std::function<void()> task) {
             asio::post(ex, std::move(task));
-        });
+        },
+        std::move(options));
     if (auto rec = bulk_jobs->recover(); !rec) return rec.error();
     return {};
 }

@@ -325,7 +325,7 @@ void bulk_job_service::run_key(std::shared_ptr<running> const& run, std::string 
         if (run->job.state == bulk_job_state::pending) {
             run->job.state = bulk_job_state::in_progress;
             run->job.updated_at = clock_.now();
-            (void)jobs_.put(run->job);
+            save(run->job);
         }
     }
     std::uint64_t retries = 0;
@@ -371,7 +371,7 @@ void bulk_job_service::finish_key(std::shared_ptr<running> const& run,
             j.completed_at = j.updated_at;
         }
         // Written under the job's lock, so the stored row never goes back to an older state.
-        (void)jobs_.put(j);
+        save(j);
     }
     if (done) {
         std::lock_guard lock(mutex_);
@@ -393,6 +393,23 @@ auto bulk_job_service::with_retry(std::shared_ptr<running> const& run,
         std::forward<F>(fn));
     retries += static_cast<std::uint64_t>(attempts - 1);
     return r;
+}
+
+// The store already waits out a busy database (busy_timeout), so a failure here is rare and
+// a few immediate tries are enough; a job whose end is never written shows in_progress until
+// the next start marks it interrupted, which is why the failure is reported, not dropped.
+void bulk_job_service::save(bulk_job const& job) {
+    for (int attempt = 1;; ++attempt) {
+        auto r = jobs_.put(job);
+        if (r) return;
+        if (attempt >= std::max(1, options_.store_attempts)) {
+            if (options_.on_store_error)
+                options_.on_store_error("bulk job " + job.id + ": state '" +
+                                        status_text(job.kind, job.state) +
+                                        "' not saved: " + r.error().message());
+            return;
+        }
+    }
 }
 
 bool bulk_job_service::backoff(std::shared_ptr<running> const& run, std::chrono::microseconds d) {

@@ -175,6 +175,69 @@ TEST_CASE("a key that fails permanently fails the job; the others still run", "[
     CHECK(f.cloud_side(ks[1]).state == cckm::key_state::enabled);
 }
 
+namespace {
+
+/// A job store whose writes fail (unavailable, as a locked database) while `failures` > 0.
+class flaky_job_store final : public cckm::bulk_job_store {
+public:
+    explicit flaky_job_store(std::unique_ptr<cckm::bulk_job_store> inner)
+        : inner_(std::move(inner)) {}
+    std::atomic<int> failures{0};
+
+    scheduler::result<void> put(cckm::bulk_job const& job) override {
+        if (failures > 0) {
+            --failures;
+            return scheduler::status{code::unavailable, "database is locked"};
+        }
+        return inner_->put(job);
+    }
+    scheduler::result<cckm::bulk_job> get(std::string_view id) override { return inner_->get(id); }
+    scheduler::result<cckm::bulk_job_page> list(cckm::bulk_job_query const& q) override {
+        return inner_->list(q);
+    }
+    scheduler::result<void> remove(std::string_view id) override { return inner_->remove(id); }
+    scheduler::result<std::int64_t> mark_interrupted(scheduler::time_point now) override {
+        return inner_->mark_interrupted(now);
+    }
+
+private:
+    std::unique_ptr<cckm::bulk_job_store> inner_;
+};
+
+}  // namespace
+
+TEST_CASE("a job's state survives failing store writes, and a lost write is reported",
+          "[cckm][bulk][aws]") {
+    bulk_fixture f;
+    auto owned = std::make_unique<flaky_job_store>(std::move(f.store));
+    auto& flaky = *owned;
+    f.store = std::move(owned);
+    std::vector<std::string> reported;
+    f.options.on_store_error = [&](std::string const& what) { reported.push_back(what); };
+    f.restart();
+    auto ks = f.keys("aws", 2);
+
+    // Two failed writes are retried away: the stored job ends completed, nothing reported.
+    auto job = f.aws("disablekey", ks);
+    flaky.failures = 2;
+    CHECK(f.done(job).state == bulk_job_state::completed);
+    CHECK(reported.empty());
+
+    // Writes that keep failing: the keys are still acted on, and every lost write (each
+    // key's end) is reported naming the job and the store's error.
+    auto lost = f.aws("enablekey", ks);
+    flaky.failures = 1000;
+    f.exec.run_all();
+    flaky.failures = 0;
+    CHECK(f.cloud_side(ks[0]).state == cckm::key_state::enabled);
+    CHECK(f.svc->get(bulk_job_kind::aws, lost.id)->state == bulk_job_state::in_progress);
+    REQUIRE(reported.size() == 2);
+    for (auto const& r : reported) {
+        CHECK(r.find(lost.id) != std::string::npos);
+        CHECK(r.find("database is locked") != std::string::npos);
+    }
+}
+
 TEST_CASE("cancel stops before the next key", "[cckm][bulk][aws]") {
     bulk_fixture f;
     f.options.max_parallel_per_provider = 1;  // one key at a time: a deterministic midpoint

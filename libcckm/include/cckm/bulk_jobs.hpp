@@ -190,6 +190,10 @@ struct bulk_job_options {
     std::size_t max_keys = 100;  ///< per job (seeds/001)
     /// How long stop() waits for calls in flight before giving up on them.
     std::chrono::milliseconds stop_grace{10'000};
+    /// Told when a job's progress or end could not be written to the store even after
+    /// `store_attempts` tries (schedulerd logs it); the job goes on in memory either way.
+    std::function<void(std::string const&)> on_store_error{};
+    int store_attempts = 3;
 };
 
 /// Submits, runs, lists and cancels jobs. Thread-safe. Must outlive the tasks it hands to the
@@ -270,6 +274,8 @@ private:
     auto with_retry(std::shared_ptr<running> const& run, std::uint64_t& retries, F&& fn)
         -> decltype(fn());
     bool backoff(std::shared_ptr<running> const& run, std::chrono::microseconds d);
+    /// Writes a running job's state; retried, then reported through on_store_error.
+    void save(bulk_job const& job);
 
     bulk_job_store& jobs_;
     key_store& inventory_;
