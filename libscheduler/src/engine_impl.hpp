@@ -25,6 +25,7 @@
 #include <shared_mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -213,7 +214,17 @@ struct engine::impl {
     std::mutex schedule_mu_;
     mutable std::mutex mu_;
     std::condition_variable cv_;  ///< signalled on every cancellation and finished run
-    std::map<std::string, active_run, std::less<>> active_;
+    /// Hashes std::string and std::string_view alike, for lookups by view.
+    struct id_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    /// Runs this engine owns, by id. Unordered: nothing depends on their order (a config's
+    /// runs are ordered in by_config_), and a burst tracks 100,000 of them, where a tree of
+    /// 36-character ids sharing their time prefix cost a string comparison per level.
+    std::unordered_map<std::string, active_run, id_hash, std::equal_to<>> active_;
     std::unordered_map<std::string, std::vector<std::string>>
         by_config_;  ///< run ids, oldest first
 
