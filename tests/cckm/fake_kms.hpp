@@ -81,12 +81,16 @@ public:
         std::lock_guard lock(mutex_);
         return ops_;
     }
-    /// A copy of a key's state; nullopt when unknown.
+    /// A copy of a key's state (by id or ARN); nullopt when unknown.
     std::optional<key> get(std::string const& id) const {
         std::lock_guard lock(mutex_);
-        auto it = keys_.find(id);
+        auto it = keys_.find(key_id_of(id));
         if (it == keys_.end()) return std::nullopt;
         return it->second;
+    }
+    /// The ARN of a key id, as DescribeKey reports it.
+    std::string arn(std::string const& id) const {
+        return "arn:aws:kms:" + region_ + ":111122223333:key/" + id;
     }
     /// Alias name -> key id.
     std::map<std::string, std::string> aliases() const {
@@ -207,15 +211,16 @@ private:
     double now() const {
         return std::chrono::duration<double>(clock_.now().time_since_epoch()).count();
     }
-    std::string arn(std::string const& id) const {
-        return "arn:aws:kms:" + region_ + ":111122223333:key/" + id;
+    static std::string key_id_of(std::string const& ref) {
+        auto const slash = ref.rfind("key/");
+        return ref.starts_with("arn:") && slash != std::string::npos ? ref.substr(slash + 4) : ref;
     }
 
     key& new_key() {
         char id[64];
-        // The port in the id keeps two fakes' keys apart, as real key ids (UUIDs) are.
-        std::snprintf(id, sizeof id, "1234abcd-12ab-34cd-%04x-%012d", static_cast<unsigned>(port_),
-                      ++next_id_);
+        // Ids repeat between fakes, as a multi-region key's id does between regions: only
+        // the ARN (with the fake's region) names one key.
+        std::snprintf(id, sizeof id, "1234abcd-12ab-34cd-56ef-%012d", ++next_id_);
         key k;
         k.id = id;
         k.created = now();
@@ -231,9 +236,9 @@ private:
             if (a == aliases_.end()) return nullptr;
             id = a->second;
         }
-        if (auto slash = id.rfind("key/"); id.starts_with("arn:") && slash != std::string::npos)
-            id = id.substr(slash + 4);
-        auto it = keys_.find(id);
+        // An ARN must be this endpoint's: region and account included.
+        if (id.starts_with("arn:") && id != arn(key_id_of(id))) return nullptr;
+        auto it = keys_.find(key_id_of(id));
         return it == keys_.end() ? nullptr : &it->second;
     }
 

@@ -133,16 +133,17 @@ TEST_CASE("kms provider: rotation makes a new key, moves aliases and archives th
         auto r = f.aws->rotate_key(old_id, {std::nullopt, true, false});
         REQUIRE(r.has_value());
         CHECK(r->complete);
-        CHECK(r->key.native_id != old_id);
+        CHECK(r->key.native_id != f.kms.arn(old_id));
+        CHECK(r->key.native_id.starts_with("arn:aws:kms:eu-west-1:111122223333:key/"));
         CHECK(r->key.aliases == std::vector<std::string>{"alias/orders"});
-        CHECK(r->key.rotated_from == old_id);
+        CHECK(r->key.rotated_from == f.kms.arn(old_id));
         CHECK(r->key.name == "orders");
         REQUIRE(r->archived);
         CHECK(r->archived->state == cckm::key_state::archived);
         CHECK(r->archived->rotated_to == r->key.native_id);
         CHECK(r->archived->aliases ==
               std::vector<std::string>{"alias/orders-" + cckm::aws::amz_date(f.clock.now())});
-        CHECK(f.kms.aliases().at("alias/orders") == r->key.native_id);
+        CHECK(f.kms.arn(f.kms.aliases().at("alias/orders")) == r->key.native_id);
         CHECK(f.kms.get(old_id)->state == "Enabled");  // old ciphertexts still decrypt
     }
     SECTION("without retain_alias the old key keeps no alias") {
@@ -154,7 +155,7 @@ TEST_CASE("kms provider: rotation makes a new key, moves aliases and archives th
     SECTION("rotate_material rotates in place with RotateKeyOnDemand") {
         auto r = f.aws->rotate_key(old_id, {std::nullopt, false, true});
         REQUIRE(r.has_value());
-        CHECK(r->key.native_id == old_id);
+        CHECK(r->key.native_id == f.kms.arn(old_id));
         CHECK_FALSE(r->archived);
         CHECK(r->key.rotated_at == f.clock.now());
         CHECK(f.kms.get(old_id)->on_demand_rotations == 1);
@@ -232,7 +233,7 @@ TEST_CASE("kms provider: synchronization, rotation and disable through the opera
     REQUIRE(rot.status == run_status::completed);
     CHECK(count(details(rot), "num_rotated") == 1);
     auto const new_id = f.kms.aliases().at(attached.aliases.front());
-    CHECK(new_id != attached.native_id);
+    CHECK(f.kms.arn(new_id) != attached.native_id);
     CHECK(f.kms.get(attached.native_id)->tags.at("cckm:archived") == "true");
 
     // Disable one through the provider, then the next sync sees the new key and the change.

@@ -70,6 +70,20 @@ json::value aws_policy(cckm::cloud_key const& k) {
                         {"Statement", json::array{std::move(root)}}};
 }
 
+// Keys of an AWS connection are named by their ARN (unique across regions); simulated ones by
+// a bare key id, whose ARN is made from the key's region and account.
+std::string aws_arn(cckm::cloud_key const& k) {
+    if (k.native_id.starts_with("arn:")) return k.native_id;
+    return "arn:aws:kms:" + k.region + ":" + k.account + ":key/" + k.native_id;
+}
+
+std::string aws_key_id(cckm::cloud_key const& k) {
+    auto const slash = k.native_id.rfind("key/");
+    if (k.native_id.starts_with("arn:") && slash != std::string::npos)
+        return k.native_id.substr(slash + 4);
+    return k.native_id;
+}
+
 json::object aws_param(cckm::cloud_key const& k) {
     bool const symmetric = k.key_type.empty() || k.key_type == "symmetric";
     bool const ec = k.key_type == "EC";
@@ -83,7 +97,7 @@ json::object aws_param(cckm::cloud_key const& k) {
         tags.push_back(json::object{{"TagKey", key}, {"TagValue", value}});
     json::object p{
         {"AWSAccountId", k.account},
-        {"Arn", "arn:aws:kms:" + k.region + ":" + k.account + ":key/" + k.native_id},
+        {"Arn", aws_arn(k)},
         {"CustomerMasterKeySpec", spec},
         {"Enabled", k.state == cckm::key_state::enabled},
     };
@@ -94,7 +108,7 @@ json::object aws_param(cckm::cloud_key const& k) {
                                         ? json::array{"SYMMETRIC_DEFAULT"}
                                         : json::array{"RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"};
     }
-    p["KeyID"] = k.native_id;
+    p["KeyID"] = aws_key_id(k);
     p["KeyManager"] = "CUSTOMER";
     p["KeyState"] = aws_state(k.state);
     p["KeyUsage"] = ec ? "SIGN_VERIFY" : "ENCRYPT_DECRYPT";

@@ -70,10 +70,11 @@ protected:
             return key_page{};
         auto ids = client_.list_keys();
         if (!ids) return ids.error();
-        auto aliases = alias_index();
-        if (!aliases) return aliases.error();
         key_page page;
         page.total = ids->size();
+        if (request.skip >= ids->size()) return page;  // asked for the total only
+        auto aliases = alias_index();
+        if (!aliases) return aliases.error();
         // Pages in ListKeys order (stable between calls); describing only the page's keys
         // keeps a page at a fixed number of calls however large the account is.
         for (std::size_t i = request.skip; i < ids->size() && page.keys.size() < request.limit;
@@ -175,7 +176,9 @@ private:
         if (!m) return m.error();
         cloud_key k;
         k.cloud = "aws";
-        k.native_id = m->key_id;
+        // The ARN, not the key id: a multi-region key has one id in every region, and two
+        // connections may reach the same id in different accounts; an ARN names one key.
+        k.native_id = m->arn.empty() ? m->key_id : m->arn;
         k.account = m->account.empty() ? conn_.account : m->account;
         k.region = conn_.region;
         k.container = conn_.name;
@@ -274,10 +277,11 @@ private:
                     return partial("aliases moved but " + alias +
                                    " not retained on the old key: " + kept.error().message());
         }
-        if (auto tagged =
-                client_.tag_resource(old.native_id, {{std::string(tag_archived), "true"},
-                                                     {std::string(tag_rotated_to), fresh->key_id},
-                                                     {std::string(tag_rotated_at), stamp}});
+        if (auto tagged = client_.tag_resource(
+                old.native_id,
+                {{std::string(tag_archived), "true"},
+                 {std::string(tag_rotated_to), fresh->arn.empty() ? fresh->key_id : fresh->arn},
+                 {std::string(tag_rotated_at), stamp}});
             !tagged)
             return partial("aliases moved but the old key not marked archived: " +
                            tagged.error().message());
