@@ -137,6 +137,13 @@ TEST_CASE("aws connections: stored sealed, listed without secrets, kept across a
         CHECK(conns->get("nope").error().error_code() == code::not_found);
         CHECK(conns->list()->size() == 1);
 
+        // Temporary credentials: the session token is sealed with the secret.
+        auto temp = spec_for("temporary", kms.url());
+        temp.creds->session_token = "session/Token+Value-77";
+        auto with_token = conns->add(temp);
+        REQUIRE(with_token.has_value());
+        CHECK(with_token->has_session_token);
+
         auto page = router.list_keys({{"prod"}, 0, 100});
         REQUIRE(page.has_value());
         CHECK(page->total == 3);
@@ -149,6 +156,7 @@ TEST_CASE("aws connections: stored sealed, listed without secrets, kept across a
     for (auto const& e : fs::directory_iterator(dir.path)) {
         INFO(e.path());
         CHECK(file_text(e.path()).find(creds.secret_access_key) == std::string::npos);
+        CHECK(file_text(e.path()).find("session/Token+Value-77") == std::string::npos);
     }
 
     // Reopened: the connection is routed again with its unsealed secret (the fake checks it).
@@ -159,13 +167,15 @@ TEST_CASE("aws connections: stored sealed, listed without secrets, kept across a
                          dir.db(), dir.path.string(), router, test_factory(clock), clock,
                          [&](std::string const& w) { warnings.push_back(w); })
                          .value();
-        CHECK(warnings.empty());
-        auto page = router.list_keys({{}, 0, 100});
+        CHECK(warnings.empty());  // both unsealed, the session token too
+        CHECK(router.connections() == std::vector<std::string>{"prod", "temporary"});
+        auto page = router.list_keys({{"prod"}, 0, 100});
         REQUIRE(page.has_value());
         CHECK(page->total == 3);
         CHECK(kms.bad_signatures() == 0);
 
         REQUIRE(conns->remove("prod").has_value());
+        REQUIRE(conns->remove("temporary").has_value());
         CHECK(router.connections().empty());
         CHECK(conns->remove("prod").error().error_code() == code::not_found);
         CHECK(conns->list()->empty());
@@ -213,6 +223,24 @@ TEST_CASE("aws connections: an altered sealed secret is refused, not used", "[aw
         CHECK(w.find(creds.secret_access_key) == std::string::npos);
     }
     CHECK(router.connections().empty());
+    // Not silently empty: a listing that includes them fails, naming the connection.
+    auto listed = router.list_keys({});
+    REQUIRE_FALSE(listed.has_value());
+    CHECK(listed.error().error_code() == code::failed_precondition);
+    CHECK(listed.error().message().find("is not in use") != std::string::npos);
+
+    // Deleting them clears that; an unreadable row is listed (so it can be found) and deletable.
+    REQUIRE(conns->get()->remove("other").has_value());
+    {
+        SQLite::Database db(dir.db(), SQLite::OPEN_READWRITE);
+        db.exec("UPDATE cckm_aws_connections SET body = 'not json' WHERE name = 'prod'");
+    }
+    auto shown = conns->get()->list();
+    REQUIRE(shown.has_value());
+    REQUIRE(shown->size() == 1);
+    CHECK(shown->front().credential_source == "unreadable");
+    REQUIRE(conns->get()->remove("prod").has_value());
+    CHECK(router.list_keys({}).error().message().find("no AWS connection") != std::string::npos);
 }
 
 TEST_CASE("aws connections: default credentials come from the environment or are refused",
@@ -288,9 +316,12 @@ TEST_CASE("connection router: pages across connections and the fallback, routes 
     CHECK(total == 5 + sim_total);
     CHECK(seen.size() == total);
     std::vector<std::string> const first5(seen.begin(), seen.begin() + 5);
-    std::vector<std::string> expected = west_ids;
-    expected.insert(expected.end(), east_ids.begin(), east_ids.end());
+    std::vector<std::string> expected;
+    for (auto const& id : west_ids) expected.push_back(west.arn(id));
+    for (auto const& id : east_ids) expected.push_back(east.arn(id));
     CHECK(first5 == expected);
+    // The two endpoints use the same key ids (as a multi-region key does in each region).
+    CHECK(west_ids[0] == east_ids[0]);
 
     // A container selects one connection.
     auto only_east = router.list_keys({{"b-east"}, 0, 100}).value();
@@ -301,10 +332,13 @@ TEST_CASE("connection router: pages across connections and the fallback, routes 
     connection_router fresh(simulated);
     fresh.set_connection("b-east", {make("b-east", "us-east-1", east)});
     fresh.set_connection("a-west", {make("a-west", "eu-west-1", west)});
-    auto disabled = fresh.set_enabled(west_ids[1], false);
+    // Same id in both regions: the ARN decides, and only that region's key changes.
+    auto disabled = fresh.set_enabled(west.arn(west_ids[1]), false);
     REQUIRE(disabled.has_value());
     CHECK(west.get(west_ids[1])->state == "Disabled");
-    CHECK(east.get(east_ids[0])->state == "Enabled");
+    CHECK(east.get(east_ids[1])->state == "Enabled");
+    CHECK(fresh.get_key(east.arn(east_ids[1]))->state == cckm::key_state::enabled);
+    CHECK(fresh.get_key(west.arn(west_ids[1]))->state == cckm::key_state::disabled);
     auto sim_key = simulated->list_keys({}).value().keys.front();
     CHECK(fresh.get_key(sim_key.native_id)->container == sim_key.container);
     CHECK(fresh.get_key("no-such-key").error().error_code() == code::not_found);
@@ -323,8 +357,8 @@ TEST_CASE("connection router: pages across connections and the fallback, routes 
     CHECK(fresh.remove_connection("b-east"));
     CHECK_FALSE(fresh.remove_connection("b-east"));
     CHECK(fresh.list_keys({{"b-east"}, 0, 100}).value().total == 0);
-    CHECK(fresh.get_key(east_ids[0]).error().error_code() == code::not_found);
-    CHECK(fresh.get_key(west_ids[0]).has_value());
+    CHECK(fresh.get_key(east.arn(east_ids[0])).error().error_code() == code::not_found);
+    CHECK(fresh.get_key(west.arn(west_ids[0])).has_value());
 }
 
 TEST_CASE("connection router: without connections or fallback a call says what to do",
@@ -334,5 +368,8 @@ TEST_CASE("connection router: without connections or fallback a call says what t
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().error_code() == code::failed_precondition);
     CHECK(r.error().message().find("/api/v1/cckm/aws/kms") != std::string::npos);
-    CHECK(router.list_keys({}).value().total == 0);
+    // An empty listing would read as "every AWS key is gone" to a synchronization.
+    auto listed = router.list_keys({});
+    REQUIRE_FALSE(listed.has_value());
+    CHECK(listed.error().error_code() == code::failed_precondition);
 }

@@ -5,6 +5,7 @@
 #include <cckm/aws/connections.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <mutex>
 
 namespace cckm::aws {
@@ -19,12 +20,22 @@ connection_router::connection_router(std::shared_ptr<cloud_provider> fallback)
 void connection_router::set_connection(std::string const& name,
                                        std::vector<regional_provider> providers) {
     std::unique_lock lock(mutex_);
+    unavailable_.erase(name);
     connections_[name] = std::move(providers);
+}
+
+void connection_router::set_unavailable(std::string const& name, std::string reason) {
+    std::unique_lock lock(mutex_);
+    connections_.erase(name);
+    unavailable_[name] = std::move(reason);
 }
 
 bool connection_router::remove_connection(std::string const& name) {
     std::unique_lock lock(mutex_);
-    return connections_.erase(name) > 0;
+    bool const had = connections_.erase(name) + unavailable_.erase(name) > 0;
+    // Owners of the removed providers expire now; drop them so the map only holds live ones.
+    std::erase_if(owner_, [](auto const& entry) { return entry.second.expired(); });
+    return had;
 }
 
 std::vector<std::string> connection_router::connections() const {
@@ -38,8 +49,8 @@ std::vector<connection_router::source> connection_router::sources() const {
     std::shared_lock lock(mutex_);
     std::vector<source> out;
     for (auto const& [name, providers] : connections_)
-        for (auto const& p : providers) out.push_back({name, p.provider});
-    if (fallback_) out.push_back({{}, fallback_});
+        for (auto const& p : providers) out.push_back({name, p.region, p.provider});
+    if (fallback_) out.push_back({{}, {}, fallback_});
     return out;
 }
 
@@ -50,25 +61,50 @@ void connection_router::remember(std::string const& native_id,
     owner_[native_id] = p;
 }
 
-result<std::shared_ptr<cloud_provider>> connection_router::locate(std::string_view native_id) {
+namespace {
+
+// "arn:aws:kms:<region>:<account>:key/<id>" -> region; empty for anything else.
+std::string_view arn_region(std::string_view id) {
+    constexpr std::string_view prefix = "arn:";
+    if (!id.starts_with(prefix)) return {};
+    // arn : partition : service : region : ...
+    std::size_t pos = 0;
+    for (int field = 0; field < 3; ++field) {
+        pos = id.find(':', pos);
+        if (pos == std::string_view::npos) return {};
+        ++pos;
+    }
+    auto const end = id.find(':', pos);
+    return end == std::string_view::npos ? std::string_view{} : id.substr(pos, end - pos);
+}
+
+}  // namespace
+
+result<connection_router::located> connection_router::locate(std::string_view native_id) {
     {
         std::shared_lock lock(mutex_);
         if (auto it = owner_.find(native_id); it != owner_.end())
-            if (auto p = it->second.lock()) return p;
+            if (auto p = it->second.lock()) return located{std::move(p), std::nullopt};
     }
     auto all = sources();
     if (all.empty())
         return status{code::failed_precondition,
                       "no AWS connection: add one with POST /api/v1/cckm/aws/kms"};
-    // The fallback is local and cheap to ask; connections cost a round trip each.
-    std::stable_partition(all.begin(), all.end(),
-                          [](source const& s) { return s.connection.empty(); });
+    auto const region = arn_region(native_id);
+    if (!region.empty()) {
+        // An ARN names its region: only that region's connections can hold it.
+        std::erase_if(all, [&](source const& s) { return s.region != region; });
+    } else {
+        // The fallback is local and cheap to ask; connections cost a round trip each.
+        std::stable_partition(all.begin(), all.end(),
+                              [](source const& s) { return s.connection.empty(); });
+    }
     std::optional<status> first_error;
     for (auto const& s : all) {
         auto k = s.provider->get_key(native_id);
         if (k) {
             remember(std::string(native_id), s.provider);
-            return s.provider;
+            return located{s.provider, std::move(*k)};
         }
         // KMS answers a key id of another shape (a simulated or foreign id) with a
         // ValidationException: that, like NotFound, only means "not here".
@@ -83,20 +119,39 @@ result<std::shared_ptr<cloud_provider>> connection_router::locate(std::string_vi
 
 template <class T, class F>
 result<T> connection_router::on_key(std::string_view native_id, F&& call) {
-    auto p = locate(native_id);
-    if (!p) return p.error();
-    return call(**p);
+    auto where = locate(native_id);
+    if (!where) return where.error();
+    return call(*where->provider);
 }
 
 result<key_page> connection_router::do_list_keys(key_list_request const& request) {
+    {
+        // A stored connection that is not in use: answering without its keys would read as
+        // "its keys are gone" to a synchronization, so the listing fails instead.
+        std::shared_lock lock(mutex_);
+        for (auto const& [name, why] : unavailable_) {
+            bool const asked = request.containers.empty() ||
+                               std::find(request.containers.begin(), request.containers.end(),
+                                         name) != request.containers.end();
+            if (asked)
+                return status{code::failed_precondition,
+                              "AWS connection " + name + " is not in use: " + why};
+        }
+    }
+    auto const all = sources();
+    if (all.empty())
+        return status{code::failed_precondition,
+                      "no AWS connection: add one with POST /api/v1/cckm/aws/kms"};
     key_page out;
     std::size_t offset = 0;  // keys of the sources before this one
-    for (auto const& s : sources()) {
+    for (auto const& s : all) {
         key_list_request r = request;
-        r.skip = request.skip > offset ? request.skip - offset : 0;
         std::size_t const wanted = request.limit - std::min(request.limit, out.keys.size());
-        // A source past the page is still asked (for one key) so the total stays exact.
+        r.skip = request.skip > offset ? request.skip - offset : 0;
         r.limit = std::max<std::size_t>(wanted, 1);
+        // A source past the page is still asked, for its total only: a skip past any end
+        // makes it describe no key.
+        if (wanted == 0) r.skip = std::numeric_limits<std::size_t>::max() / 2;
         auto page = s.provider->list_keys(r);
         if (!page) return page.error();
         for (auto& k : page->keys) {
@@ -110,7 +165,10 @@ result<key_page> connection_router::do_list_keys(key_list_request const& request
 }
 
 result<cloud_key> connection_router::do_get_key(std::string_view id) {
-    return on_key<cloud_key>(id, [&](cloud_provider& p) { return p.get_key(id); });
+    auto where = locate(id);
+    if (!where) return where.error();
+    if (where->key) return std::move(*where->key);
+    return where->provider->get_key(id);
 }
 
 result<cloud_key> connection_router::do_create_key(key_spec const& spec) {
@@ -140,10 +198,10 @@ result<cloud_key> connection_router::do_create_key(key_spec const& spec) {
 
 result<rotation_outcome> connection_router::do_rotate_key(std::string_view id,
                                                           rotate_request const& request) {
-    auto p = locate(id);
-    if (!p) return p.error();
-    auto r = (*p)->rotate_key(id, request);
-    if (r) remember(r->key.native_id, *p);
+    auto where = locate(id);
+    if (!where) return where.error();
+    auto r = where->provider->rotate_key(id, request);
+    if (r) remember(r->key.native_id, where->provider);
     return r;
 }
 

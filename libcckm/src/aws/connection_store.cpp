@@ -79,8 +79,16 @@ result<void> validate(connection_spec const& s) {
             s.regions.begin() + static_cast<long>(i))
             return scheduler::invalid_argument("regions", "'" + s.regions[i] + "' is repeated");
     }
-    if (!s.endpoint_url.empty())
+    if (!s.endpoint_url.empty()) {
         if (auto ep = parse_endpoint(s.endpoint_url); !ep) return ep.error();
+        // The server's own identity is only ever presented to AWS: whoever may add a
+        // connection must not be able to send it (signed, with its session token) elsewhere.
+        if (!s.creds)
+            return scheduler::invalid_argument(
+                "endpoint_url",
+                "needs explicit credentials (access_key_id and "
+                "secret_access_key): the server's own go to AWS endpoints only");
+    }
     if (s.creds) {
         if (!valid_key_id(s.creds->access_key_id))
             return scheduler::invalid_argument("access_key_id",
@@ -250,47 +258,51 @@ public:
 
     ~sqlite_kms_connections() override { OPENSSL_cleanse(key_.bytes.data(), key_.bytes.size()); }
 
-    // Routes every stored connection; returns the warnings of those that could not be built.
+    // Routes every stored connection. One that cannot be used (unreadable row, secret that
+    // does not open, credentials gone) is marked unavailable in the router, so listings that
+    // include it fail rather than come back without its keys; returns a warning for each.
     result<std::vector<std::string>> route_stored() {
+        struct row {
+            std::string id, name, body, sealed;
+        };
         std::vector<std::string> warnings;
-        auto rows = guarded<std::vector<std::pair<connection_info, std::string>>>(
-            "load", [&]() -> result<std::vector<std::pair<connection_info, std::string>>> {
-                std::vector<std::pair<connection_info, std::string>> out;
-                SQLite::Statement st(db_,
-                                     "SELECT body, secret FROM cckm_aws_connections ORDER BY "
-                                     "created_at, id");
-                while (st.executeStep()) {
-                    auto c = decode(st.getColumn(0).getString());
-                    if (!c) return c.error();
-                    out.emplace_back(std::move(*c), st.getColumn(1).getString());
-                }
-                return out;
-            });
+        auto rows = guarded<std::vector<row>>("load", [&]() -> result<std::vector<row>> {
+            std::vector<row> out;
+            SQLite::Statement st(db_,
+                                 "SELECT id, name, body, secret FROM cckm_aws_connections "
+                                 "ORDER BY created_at, id");
+            while (st.executeStep())
+                out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(),
+                               st.getColumn(2).getString(), st.getColumn(3).getString()});
+            return out;
+        });
         if (!rows) return rows.error();
-        for (auto& [info, sealed] : *rows) {
-            std::optional<credentials> creds;
-            if (info.credential_source == "static") {
-                wiped plain;
-                if (auto ok = open_sealed(sealed, info.id, key_, plain.text); !ok) {
-                    warnings.push_back(ok.error().message());
-                    continue;
-                }
-                auto c = secrets_from(plain.text, info);
-                if (!c) {
-                    warnings.push_back(c.error().message());
-                    continue;
-                }
-                creds = std::move(*c);
-            }
-            auto providers = build(info, std::move(creds));
-            if (!providers) {
-                warnings.push_back("AWS connection " + info.name +
-                                   " is not in use: " + providers.error().message());
+        for (auto& r : *rows) {
+            auto usable = unseal_and_build(r.body, r.sealed);
+            if (usable) {
+                router_.set_connection(r.name, std::move(*usable));
                 continue;
             }
-            router_.set_connection(info.name, std::move(*providers));
+            router_.set_unavailable(r.name, usable.error().message());
+            warnings.push_back("AWS connection " + r.name + " (" + r.id +
+                               ") is not in use: " + usable.error().message());
         }
         return warnings;
+    }
+
+    result<std::vector<connection_router::regional_provider>> unseal_and_build(
+        std::string const& body, std::string const& sealed) {
+        auto info = decode(body);
+        if (!info) return info.error();
+        std::optional<credentials> creds;
+        if (info->credential_source == "static") {
+            wiped plain;
+            if (auto ok = open_sealed(sealed, info->id, key_, plain.text); !ok) return ok.error();
+            auto c = secrets_from(plain.text, *info);
+            if (!c) return c.error();
+            creds = std::move(*c);
+        }
+        return build(*info, std::move(creds));
     }
 
     result<connection_info> add(connection_spec spec) override {
@@ -309,11 +321,15 @@ public:
         info.created_at = clock_.now();
 
         std::lock_guard writes(write_mutex_);  // the row and the routing change together
-        if (auto taken = find(spec.name); taken)
+        auto taken = guarded<bool>("add", [&]() -> result<bool> {
+            SQLite::Statement st(db_, "SELECT 1 FROM cckm_aws_connections WHERE name = ?1");
+            st.bind(1, spec.name);
+            return st.executeStep();
+        });
+        if (!taken) return taken.error();
+        if (*taken)
             return status{code::already_exists,
                           "an AWS connection named '" + spec.name + "' exists", "name"};
-        else if (taken.error().error_code() != code::not_found)
-            return taken.error();
         std::optional<std::string> sealed;
         if (spec.creds) {
             wiped plain{
@@ -356,11 +372,17 @@ public:
         return guarded<std::vector<connection_info>>(
             "list", [&]() -> result<std::vector<connection_info>> {
                 std::vector<connection_info> out;
-                SQLite::Statement st(
-                    db_, "SELECT body FROM cckm_aws_connections ORDER BY created_at, id");
+                SQLite::Statement st(db_,
+                                     "SELECT body, id, name FROM cckm_aws_connections ORDER BY "
+                                     "created_at, id");
                 while (st.executeStep()) {
                     auto c = decode(st.getColumn(0).getString());
-                    if (!c) return c.error();
+                    if (!c) {  // shown, so that it can be found and deleted
+                        c = connection_info{};
+                        c->id = st.getColumn(1).getString();
+                        c->name = st.getColumn(2).getString();
+                        c->credential_source = "unreadable";
+                    }
                     out.push_back(std::move(*c));
                 }
                 return out;
@@ -371,18 +393,27 @@ public:
 
     result<void> remove(std::string_view id_or_name) override {
         std::lock_guard writes(write_mutex_);
-        auto c = find(id_or_name);
-        if (!c) return c.error();
-        auto removed = guarded<void>("remove", [&]() -> result<void> {
+        // By the row's own columns, not its decoded body: an unreadable row can be deleted too.
+        auto name = guarded<std::string>("remove", [&]() -> result<std::string> {
             SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+            SQLite::Statement which(db_,
+                                    "SELECT id, name FROM cckm_aws_connections WHERE id = ?1 OR "
+                                    "name = ?1 ORDER BY id = ?1 DESC LIMIT 1");
+            which.bind(1, std::string(id_or_name));
+            if (!which.executeStep())
+                return scheduler::not_found("AWS connection " + std::string(id_or_name) +
+                                            " not found");
+            std::string const id = which.getColumn(0).getString();
+            std::string found = which.getColumn(1).getString();
+            which.reset();
             SQLite::Statement st(db_, "DELETE FROM cckm_aws_connections WHERE id = ?1");
-            st.bind(1, c->id);
+            st.bind(1, id);
             st.exec();
             tx.commit();
-            return {};
+            return found;
         });
-        if (!removed) return removed;
-        router_.remove_connection(c->name);
+        if (!name) return name.error();
+        router_.remove_connection(*name);
         return {};
     }
 
@@ -428,10 +459,16 @@ private:
         }
         std::vector<connection_router::regional_provider> out;
         for (auto const& region : info.regions) {
-            auto p = factory_(
-                kms_connection{info.name, info.account_id, region, info.endpoint_url, *creds});
-            if (!p) return p.error();
-            out.push_back({region, std::shared_ptr<cloud_provider>(std::move(*p))});
+            // A factory that throws (TLS set-up, allocation) fails this connection only.
+            try {
+                auto p = factory_(
+                    kms_connection{info.name, info.account_id, region, info.endpoint_url, *creds});
+                if (!p) return p.error();
+                out.push_back({region, std::shared_ptr<cloud_provider>(std::move(*p))});
+            } catch (std::exception const& e) {
+                return status{code::internal,
+                              "building the provider of " + region + " failed: " + e.what()};
+            }
         }
         return out;
     }

@@ -44,7 +44,9 @@ struct connection_spec {
     std::string name;                  ///< 1-64 of [A-Za-z0-9_.-]; unique; the keys' container
     std::string account_id;            ///< 12 digits
     std::vector<std::string> regions;  ///< 1-32 region names such as eu-west-1
-    std::string endpoint_url;          ///< empty: https://kms.<region>.amazonaws.com
+    /// Empty: https://kms.<region>.amazonaws.com. Else a KMS-compatible endpoint, only with
+    /// explicit credentials (the server's own are never sent anywhere but AWS).
+    std::string endpoint_url;
     /// Explicit credentials; nullopt takes them from the environment / ~/.aws/credentials.
     std::optional<credentials> creds;
 };
@@ -68,7 +70,9 @@ struct connection_info {
 
 /// The provider of cloud "aws" when connections exist: each call goes to the connection and
 /// region that hold the key, keys nobody else holds to an optional fallback (the simulated
-/// AWS cloud). Thread-safe; a connection removed while a call runs lives until the call ends.
+/// AWS cloud or a plugin). Connection keys are named by their ARN, so a key is routed to its
+/// region even when another region has a key of the same id (multi-region keys). Thread-safe;
+/// a connection removed while a call runs lives until the call ends.
 class connection_router final : public cloud_provider {
 public:
     explicit connection_router(std::shared_ptr<cloud_provider> fallback = nullptr);
@@ -81,7 +85,11 @@ public:
 
     /// Replaces (or adds) the providers of connection `name`, one per region.
     void set_connection(std::string const& name, std::vector<regional_provider> providers);
-    /// Forgets connection `name`; false when there was none.
+    /// Marks connection `name` as stored but not usable (its providers could not be built):
+    /// listings that include it fail with failed_precondition naming `reason` instead of
+    /// answering without its keys, which a synchronization would take for "all gone".
+    void set_unavailable(std::string const& name, std::string reason);
+    /// Forgets connection `name` (usable or not); false when there was none.
     bool remove_connection(std::string const& name);
     /// Names of the connections, sorted.
     [[nodiscard]] std::vector<std::string> connections() const;
@@ -108,13 +116,18 @@ protected:
 private:
     struct source {
         std::string connection;  ///< empty for the fallback
+        std::string region;      ///< empty for the fallback
         std::shared_ptr<cloud_provider> provider;
+    };
+    struct located {
+        std::shared_ptr<cloud_provider> provider;
+        std::optional<cloud_key> key;  ///< when finding it took a get_key
     };
     [[nodiscard]] std::vector<source> sources() const;
     /// The provider holding `native_id`: the one that last listed, created or rotated it,
-    /// else the first whose get_key finds it (the fallback first: it is local).
-    [[nodiscard]] scheduler::result<std::shared_ptr<cloud_provider>> locate(
-        std::string_view native_id);
+    /// else the first whose get_key finds it: for an ARN the connections of its region, for
+    /// any other id the fallback first (it is local), then every connection.
+    [[nodiscard]] scheduler::result<located> locate(std::string_view native_id);
     void remember(std::string const& native_id, std::shared_ptr<cloud_provider> const& p);
     template <class T, class F>
     scheduler::result<T> on_key(std::string_view native_id, F&& call);
@@ -122,6 +135,7 @@ private:
     mutable std::shared_mutex mutex_;
     std::shared_ptr<cloud_provider> fallback_;
     std::map<std::string, std::vector<regional_provider>, std::less<>> connections_;
+    std::map<std::string, std::string, std::less<>> unavailable_;  ///< name -> why
     std::map<std::string, std::weak_ptr<cloud_provider>, std::less<>> owner_;
 };
 
