@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -59,13 +60,12 @@ result<sync_params> read_params(std::string_view text) {
 
 struct counts {
     std::int64_t total = 0, added = 0, updated = 0, unchanged = 0, gone = 0;
-    [[nodiscard]] std::string json_text(bool listing_complete) const {
-        return json::serialize(json::object{{"total_keys", total},
-                                            {"num_added", added},
-                                            {"num_updated", updated},
-                                            {"num_unchanged", unchanged},
-                                            {"num_gone", gone},
-                                            {"listing_complete", listing_complete}});
+    [[nodiscard]] std::string json_text(bool listing_complete, std::string_view note = {}) const {
+        json::object o{{"total_keys", total},    {"num_added", added},
+                       {"num_updated", updated}, {"num_unchanged", unchanged},
+                       {"num_gone", gone},       {"listing_complete", listing_complete}};
+        if (!note.empty()) o["note"] = note;
+        return json::serialize(o);
     }
 };
 
@@ -88,6 +88,8 @@ public:
         key_list_request request;
         request.containers = p_.containers;
         request.limit = page_size;
+        std::optional<std::size_t> first_total;
+        bool shifted = false;  // the listing changed size while it was paged
         for (;;) {
             if (ctx_.cancelled())
                 return {scheduler::run_status::aborted, counts_.json_text(false),
@@ -100,10 +102,21 @@ public:
                               counts_.json_text(false));
             if (auto r = absorb_page(page->keys); !r)
                 return failed("inventory: " + r.error().to_string(), counts_.json_text(false));
+            if (!first_total) first_total = page->total;
+            if (page->total != *first_total) shifted = true;
             request.skip += page->keys.size();
             ctx_.report_progress(counts_.json_text(false));
             if (page->keys.empty() || request.skip >= page->total) break;
         }
+        // Pages are offsets: a key added or removed meanwhile (or a connection) shifts the
+        // rest, so some keys may not have been seen. Marking those gone would be wrong; the
+        // next run, on a still listing, does it.
+        if (shifted)
+            return {scheduler::run_status::completed,
+                    counts_.json_text(false,
+                                      "the listing changed while it was read; keys not seen "
+                                      "were not marked gone"),
+                    {}};
         if (auto r = mark_gone(); !r)
             return failed("inventory: " + r.error().to_string(), counts_.json_text(false));
         return {scheduler::run_status::completed, counts_.json_text(true), {}};

@@ -218,3 +218,35 @@ TEST_CASE("demo keys, synchronization and rotation over SQLite, as the server wi
     std::error_code ec;
     fs::remove_all(dir, ec);
 }
+
+TEST_CASE("a listing that changes size while it is paged marks nothing gone", "[cckm][sync]") {
+    cloud_fixture f;
+    std::vector<cckm::cloud_key> made;
+    for (int i = 0; i < 150; ++i)  // two pages of 100
+        made.push_back(f.make_key("aws", "k" + std::to_string(i), 1h));
+    auto const all = R"({"cloud_name":"aws","synchronize_all":true})";
+    REQUIRE(run_sync(f, all).status == run_status::completed);
+
+    // The cloud loses a key; then, while the next run reads its first page, another appears
+    // (a connection added mid-run shifts the offsets the same way).
+    REQUIRE(f.cloud_state->remove("aws", made[10].native_id));
+    test_context ctx(f.clock, all, "sync-config");
+    int pages = 0;
+    ctx.cancel_when = [&] {
+        if (++pages == 2) f.make_key("aws", "late");
+        return false;
+    };
+    auto changed = f.run(ctx, "cckm_synchronization");
+    INFO(changed.details);
+    CHECK(changed.status == run_status::completed);
+    auto d = details(changed);
+    CHECK(count(d, "num_gone") == 0);
+    CHECK_FALSE(d.at("listing_complete").as_bool());
+    CHECK(std::string(d.at("note").as_string()).find("changed while it was read") !=
+          std::string::npos);
+
+    // A still listing marks it.
+    auto still = details(run_sync(f, all));
+    CHECK(count(still, "num_gone") == 1);
+    CHECK(still.at("listing_complete").as_bool());
+}
