@@ -223,6 +223,7 @@ struct server::impl {
     void add_password_expiry(cckm::operation_environment& ops);
     result<void> open_bulk_jobs(std::string const& db_path);
     result<void> open_plugins();
+    result<void> open_aws_connections(std::string const& db_path);
     result<void> open_tls();
 };
 
@@ -234,6 +235,7 @@ result<void> server::impl::open_stores(std::ostream& out) {
     if (auto ok = open_clouds(db_path); !ok) return ok.error();
     if (auto ok = open_bulk_jobs(db_path); !ok) return ok.error();
     if (auto ok = open_plugins(); !ok) return ok.error();
+    if (auto ok = open_aws_connections(db_path); !ok) return ok.error();
     auto u = user_store::open(cfg.data_dir + "/auth.db", clock);
     if (!u) return u.error();
     users = std::move(*u);
@@ -282,13 +284,10 @@ void server::impl::add_password_expiry(cckm::operation_environment& ops) {
 // The key inventory and, unless --no-simulated-clouds, the six simulated clouds, all in the
 // scheduler's database file with connections of their own. A first start gives each simulated
 // cloud a few demo keys; a cckm_synchronization job brings them into the inventory.
-// Cloud "aws" is a router over the AWS connections (/cckm/aws/kms), with the simulated AWS
-// cloud behind it for the keys no connection holds.
 result<void> server::impl::open_clouds(std::string const& db_path) {
     auto inventory = cckm::open_sqlite_key_store(db_path, "inventory");
     if (!inventory) return inventory.error();
     key_inventory = std::move(*inventory);
-    std::shared_ptr<cckm::cloud_provider> simulated_aws;
     if (cfg.simulated_clouds) {
         auto state = cckm::open_sqlite_key_store(db_path, "sim");
         if (!state) return state.error();
@@ -296,9 +295,16 @@ result<void> server::impl::open_clouds(std::string const& db_path) {
         if (auto ok = cckm::add_simulated_providers(providers, *simulated_state, clock); !ok)
             return ok;
         if (auto seeded = cckm::seed_demo_keys(providers); !seeded) return seeded.error();
-        simulated_aws = providers.release("aws");
     }
-    auto router = std::make_unique<cckm::aws::connection_router>(std::move(simulated_aws));
+    return {};
+}
+
+// Cloud "aws" becomes a router over the AWS connections, with whatever served "aws" before
+// (the simulated cloud, or a plugin when --no-simulated-clouds) behind it for the keys no
+// connection holds. After the plugins, so a plugin's "aws" is kept rather than refused.
+result<void> server::impl::open_aws_connections(std::string const& db_path) {
+    auto router = std::make_unique<cckm::aws::connection_router>(
+        std::shared_ptr<cckm::cloud_provider>(providers.release("aws")));
     auto conns = cckm::aws::open_kms_connections(
         db_path, cfg.data_dir, *router, cckm::aws::default_kms_factory(clock), clock,
         [l = log.get()](std::string const& warning) { l->event("warn", warning); });

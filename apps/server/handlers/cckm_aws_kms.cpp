@@ -45,6 +45,14 @@ result<cckm::aws::connection_spec> parse_spec(std::string_view text) {
     if (!body) return body.error();
     if (!body->is_object()) return status{code::invalid_argument, "the body must be a JSON object"};
     auto const& o = body->as_object();
+    // Unknown fields are refused, not ignored: a misspelt "sessionToken" would otherwise make
+    // a connection that fails only at its first job.
+    static constexpr std::string_view known[] = {
+        "name",          "account_id",        "regions",      "endpoint_url",
+        "access_key_id", "secret_access_key", "session_token"};
+    for (auto const& [key, value] : o)
+        if (std::find(std::begin(known), std::end(known), key) == std::end(known))
+            return invalid_argument(std::string(key), "is not a field of an AWS connection");
     cckm::aws::connection_spec spec;
     std::string* targets[] = {&spec.name, &spec.account_id, &spec.endpoint_url};
     std::string_view const names[] = {"name", "account_id", "endpoint_url"};
