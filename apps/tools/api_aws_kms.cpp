@@ -27,7 +27,8 @@ Subcommands:
       [--endpoint-url URL]   a KMS-compatible endpoint (default https://kms.<region>.amazonaws.com)
       [--access-key-id ID]   static credentials; the secret access key is read from
                              --secret-file F, else $SCHEDULERCTL_AWS_SECRET_ACCESS_KEY, else
-                             the terminal; a session token from --session-token-file F.
+                             the terminal; a session token from --session-token-file F,
+                             else $SCHEDULERCTL_AWS_SESSION_TOKEN.
                              Without --access-key-id the server uses its own environment or
                              ~/.aws/credentials.
   list                   list connections [--name N] [--skip N] [--limit N] [--sort name|createdAt]
@@ -115,6 +116,8 @@ std::optional<json::object> add_body(parsed_args const& args, std::string& error
             return std::nullopt;
         }
         body["session_token"] = *line;
+    } else if (char const* v = std::getenv("SCHEDULERCTL_AWS_SESSION_TOKEN"); v && *v) {
+        body["session_token"] = v;
     }
     return body;
 }
@@ -145,15 +148,15 @@ int command(std::string const& sub, std::vector<std::string> const& raw) {
         return usage_error(cmd, args->positional.empty() ? "missing ID or NAME"
                                                          : "expected exactly one ID or NAME");
     }
+    api_session s(*args);
+    if (!s.logged_in()) {  // before asking for a secret that could not be sent anyway
+        std::cerr << "schedulerctl: not logged in; run 'schedulerctl login' first\n";
+        return 1;
+    }
     std::optional<json::object> body;
     if (sub == "add") {
         body = add_body(*args, error);
         if (!body) return usage_error(cmd, error);
-    }
-    api_session s(*args);
-    if (!s.logged_in()) {
-        std::cerr << "schedulerctl: not logged in; run 'schedulerctl login' first\n";
-        return 1;
     }
     if (sub == "add")
         return show(s, s.call(http::verb::post, path, json::serialize(*body)),
