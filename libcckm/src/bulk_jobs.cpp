@@ -402,7 +402,8 @@ void bulk_job_service::save(bulk_job const& job) {
     for (int attempt = 1;; ++attempt) {
         auto r = jobs_.put(job);
         if (r) return;
-        if (attempt >= std::max(1, options_.store_attempts)) {
+        if (attempt >= std::max(1, options_.store_attempts) ||
+            r.error().error_code() != code::unavailable) {
             if (options_.on_store_error)
                 options_.on_store_error("bulk job " + job.id + ": state '" +
                                         status_text(job.kind, job.state) +

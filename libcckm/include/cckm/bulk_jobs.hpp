@@ -190,8 +190,9 @@ struct bulk_job_options {
     std::size_t max_keys = 100;  ///< per job (seeds/001)
     /// How long stop() waits for calls in flight before giving up on them.
     std::chrono::milliseconds stop_grace{10'000};
-    /// Told when a job's progress or end could not be written to the store even after
-    /// `store_attempts` tries (schedulerd logs it); the job goes on in memory either way.
+    /// Told when a job's progress or end could not be written to the store (an unavailable
+    /// store is tried `store_attempts` times, any other failure once; schedulerd logs it);
+    /// the job goes on in memory either way.
     std::function<void(std::string const&)> on_store_error{};
     int store_attempts = 3;
 };
