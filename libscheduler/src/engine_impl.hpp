@@ -2,9 +2,11 @@
 // Private: the engine's state, shared by engine.cpp (facade), engine_config.cpp (create/patch),
 // engine_loop.cpp (decisions and claims) and engine_worker.cpp (running operations).
 //
-// Locks, always taken in this order and never held across an executor, observer or handler
-// call: loop_mu_ (one decision step at a time) -> schedule_mu_ (a config's read-modify-write
-// against the loop's claims) -> mu_ (the in-memory table of active runs).
+// Locks, always taken in this order: loop_mu_ (one decision step at a time) -> schedule_mu_
+// (a config's read-modify-write against the loop's claims) -> claim_mu_ (a claim's overlap
+// decisions against run_now's, from planning to settling) -> mu_ (the in-memory table of
+// active runs). claim_mu_ and mu_ are never held across an executor, observer or handler call
+// (mu_ not across a claim's store call either).
 #pragma once
 
 #include <scheduler/engine.hpp>
@@ -179,8 +181,9 @@ struct engine::impl {
         std::size_t claimed = 0;   ///< runs created
         std::size_t advanced = 0;  ///< configs whose schedule moved
     };
-    /// Plans, claims and dispatches one batch of due configs. Caller holds schedule_mu_ (and
-    /// not mu_, which is taken to plan and to settle but not across the store call).
+    /// Plans, claims and dispatches one batch of due configs. Caller holds schedule_mu_ (not
+    /// claim_mu_ or mu_: claim_mu_ is held from planning to settling, mu_ to plan and to settle
+    /// but not across the store call).
     [[nodiscard]] chunk_result claim_chunk(std::span<job_config const> due, time_point now);
     /// Claim batches read per due_configs call.
     static constexpr std::size_t fetch_batches = 8;
@@ -212,6 +215,7 @@ struct engine::impl {
 
     std::mutex loop_mu_;
     std::mutex schedule_mu_;
+    std::mutex claim_mu_;
     mutable std::mutex mu_;
     std::condition_variable cv_;  ///< signalled on every cancellation and finished run
     /// Hashes std::string and std::string_view alike, for lookups by view.

@@ -158,6 +158,9 @@ engine::impl::chunk_result engine::impl::claim_chunk(std::span<job_config const>
     std::vector<job_run> unstarted;
     std::vector<loop_event> events;
     {
+        // From planning to settling, run_now's overlap decision waits (claim_mu_); it is
+        // released before any observer, executor or handler call below.
+        std::lock_guard claim_lock(claim_mu_);
         batch_plan plan;
         plan.claims.reserve(due.size());
         {
@@ -166,9 +169,9 @@ engine::impl::chunk_result engine::impl::claim_chunk(std::span<job_config const>
         }
         // mu_ is not held across the store call, so workers keep starting runs and the writer
         // keeps finishing them while the claim is written (holding it stalled every worker for
-        // the whole transaction). run_now is kept out by schedule_mu_, which the caller holds,
-        // so the only change the plan can miss is a run ending: settle_claims re-checks the one
-        // decision that depends on it (a run buffered behind it).
+        // the whole transaction). With run_now kept out by claim_mu_, the only change the plan
+        // can miss is a run ending: settle_claims re-checks the one decision that depends on
+        // it (a run buffered behind it).
         auto applied = store_.claim_fires(plan.claims);
         if (!applied) return out;
         out.ok = true;

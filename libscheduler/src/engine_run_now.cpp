@@ -26,9 +26,9 @@ result<job_run> engine::impl::run_now(std::string_view config_id) {
     std::vector<job_run> unstarted;
     phase how = phase::queued;
     {
-        // schedule_mu_ first: run_due claims with it held and without mu_ across the store
-        // call, so this decision cannot interleave with a claim's (engine_loop.cpp).
-        std::lock_guard schedule_lock(schedule_mu_);
+        // claim_mu_ first: a claim holds it from planning to settling but releases mu_ across
+        // the store call, so this decision cannot interleave with a claim's (engine_loop.cpp).
+        std::lock_guard claim_lock(claim_mu_);
         std::lock_guard lock(mu_);
         auto active = active_of(c->id);
         if (!active.empty()) {

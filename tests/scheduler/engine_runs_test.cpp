@@ -213,6 +213,61 @@ SCENARIO("a buffered fire whose active run ends while its claim is written", "[e
     }
 }
 
+namespace {
+
+/// Calls run_now of `target` from inside on_misfire and on_run_finished, as an embedder chaining
+/// jobs would; on_misfire comes from inside run_due.
+class chaining_observer final : public engine_observer {
+public:
+    engine* eng = nullptr;
+    std::string target;
+    std::vector<bool> accepted;
+    void on_misfire(job_config const&, time_point, bool) override { chain(); }
+    void on_run_finished(job_run const& r) override {
+        if (r.job_config_id != target) chain();
+    }
+
+private:
+    void chain() { accepted.push_back(eng->run_now(target).has_value()); }
+};
+
+}  // namespace
+
+SCENARIO("an observer may call run_now from inside run_due", "[engine][overlap]") {
+    GIVEN("a per-minute config that missed fires and a target config") {
+        in_memory_store s;
+        manual_clock clock{at("2026-03-02T10:00:00Z")};
+        operation_registry ops;
+        REQUIRE(ops.add(
+            {.name = "noop", .params_field = {}, .validate = {}, .run = [](operation_context&) {
+                 return operation_result{};
+             }}));
+        manual_executor exec;
+        chaining_observer obs;
+        engine_options o;
+        o.executor = exec.executor();
+        o.observer = &obs;
+        engine eng(s, ops, clock, o);
+        obs.eng = &eng;
+        auto a = eng.create_config(every_minute("a", overlap_policy::skip)).value();
+        obs.target = eng.create_config(engine_harness::config("b", "0 0 1 1 *")).value().id;
+        WHEN("the loop reports the misfire and the runs finish") {
+            clock.set(at("2026-03-02T10:05:00Z"));
+            REQUIRE(eng.run_due(clock.now()) == 1);  // no lock of the claim is held meanwhile
+            exec.run_all();
+            THEN("every run-now from the observer went through") {
+                REQUIRE(obs.accepted.size() == 2);  // on_misfire, then a's run finishing
+                CHECK(obs.accepted[0]);
+                CHECK(obs.accepted[1]);
+                CHECK(eng.active_count() == 0);
+                run_query q;
+                q.job_config_id = a.id;
+                CHECK(s.list_runs(q).value().total == 1);
+            }
+        }
+    }
+}
+
 SCENARIO("timeouts and cancellation end runs aborted", "[engine][cancel]") {
     auto kind = GENERATE(as<std::string>{}, "memory", "sqlite");
     GIVEN("a config with a 30 s timeout (" + kind + ")") {
