@@ -118,10 +118,7 @@ std::uint64_t simulated_provider::calls() const {
 void simulated_provider::wait(std::chrono::microseconds d) {
     if (d.count() <= 0) return;
     // Simulated time passes instead of real time, as the engine's wait_for does.
-    if (auto* manual = dynamic_cast<scheduler::manual_clock*>(&clock_))
-        manual->advance(d);
-    else
-        std::this_thread::sleep_for(d);
+    if (!clock_.pass(d)) std::this_thread::sleep_for(d);
 }
 
 result<void> simulated_provider::enter(std::string_view call, std::string_view id) {

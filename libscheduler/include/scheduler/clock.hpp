@@ -29,6 +29,11 @@ public:
     virtual ~clock() = default;
     /// The current instant.
     [[nodiscard]] virtual time_point now() const = 0;
+    /// For code that must wait `d` of this clock's time (a backoff, a retry): a simulated
+    /// clock lets the time pass at once by advancing itself and returns true; a real clock
+    /// returns false and the caller waits for real (usually on a condition variable, so a
+    /// cancellation can cut the wait short).
+    [[nodiscard]] virtual bool pass(std::chrono::microseconds /*d*/) { return false; }
 };
 
 /// The real wall clock (std::chrono::system_clock).
@@ -50,6 +55,11 @@ public:
     /// Move forward by `d`.
     void advance(std::chrono::microseconds d) {
         now_.fetch_add(d.count(), std::memory_order_acq_rel);
+    }
+    /// Waiting on a manual clock is simulated time passing: advances by `d`.
+    [[nodiscard]] bool pass(std::chrono::microseconds d) override {
+        advance(d);
+        return true;
     }
 
 private:
